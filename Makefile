@@ -1,0 +1,100 @@
+# dnnproof -- build, test, install.  `make`, `make check`, `make check SAN=1`, `make valgrind`,
+# `make install PREFIX=...`, `make clean`.  Dependencies (Debian): libmpfr-dev libgmp-dev check
+# pkg-config; flags come from pkg-config.
+
+PREFIX ?= /usr/local
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION = 0.1.0
+
+# SAN=1 builds everything with AddressSanitizer and UBSan, in its own build directory.
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SANFLAGS =
+endif
+
+WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -D_POSIX_C_SOURCE=200809L \
+             -Isrc -Iverify -Iprops $(shell $(PKG_CONFIG) --cflags mpfr gmp)
+LIBS = $(shell $(PKG_CONFIG) --libs mpfr gmp) -lm
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+SRC_C = $(wildcard src/*.c)
+VERIFY_C = $(wildcard verify/*.c)
+PROPS_C = $(filter-out props/main.c,$(wildcard props/*.c))
+TEST_SRC_C = tests/check_src.c tests/impl.c tests/mutants.c $(wildcard tests/src_*.c)
+TEST_VERIFY_C = tests/check_verify.c $(wildcard tests/verify_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB_A = $(BUILD)/libdnnproof.a
+LIB_SO = $(BUILD)/libdnnproof.so
+BIN = $(BUILD)/dnnproof
+CHECK_SRC = $(BUILD)/tests/check_src
+CHECK_VERIFY = $(BUILD)/tests/check_verify
+
+.PHONY: all check valgrind install uninstall clean
+all: $(LIB_A) $(LIB_SO) $(BIN) dnnproof
+
+$(BUILD)/%.o: %.c $(wildcard src/*.h verify/*.h props/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_FLAGS_$(firstword $(subst /, ,$*))) -c $< -o $@
+
+# Test objects need Check's include flags.
+CHECK_FLAGS_tests = $(CHECK_CFLAGS)
+
+$(LIB_A): $(call obj,$(SRC_C))
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(call obj,$(SRC_C))
+	$(CC) -shared -Wl,-soname,libdnnproof.so.0 $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(BIN): $(call obj,props/main.c $(PROPS_C) $(VERIFY_C)) $(LIB_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+# ./dnnproof at the top of the tree, for the README's commands.
+dnnproof: $(BIN)
+	ln -sf $(BIN) $@
+
+$(CHECK_SRC): $(call obj,$(TEST_SRC_C)) $(LIB_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+$(CHECK_VERIFY): $(call obj,$(TEST_VERIFY_C) $(PROPS_C) $(VERIFY_C)) $(LIB_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+check: all $(CHECK_SRC) $(if $(wildcard tests/check_verify.c),$(CHECK_VERIFY))
+	$(CHECK_SRC)
+	bash tests/mutants.sh $(CHECK_SRC)
+	$(if $(wildcard tests/check_verify.c),$(CHECK_VERIFY))
+
+# The suites under valgrind, unforked so that valgrind sees every test.
+VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all
+valgrind: $(CHECK_SRC) $(if $(wildcard tests/check_verify.c),$(CHECK_VERIFY))
+	CK_FORK=no $(VALGRIND) $(CHECK_SRC)
+	$(if $(wildcard tests/check_verify.c),CK_FORK=no $(VALGRIND) $(CHECK_VERIFY))
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include/dnnproof $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	           $(DESTDIR)$(PREFIX)/bin
+	install -m 644 src/dnnproof.h $(DESTDIR)$(PREFIX)/include/dnnproof.h
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libdnnproof.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libdnnproof.so.$(VERSION)
+	ln -sf libdnnproof.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libdnnproof.so.0
+	ln -sf libdnnproof.so.0 $(DESTDIR)$(PREFIX)/lib/libdnnproof.so
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dnnproof
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/dnnproof.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dnnproof.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/dnnproof.h $(DESTDIR)$(PREFIX)/lib/libdnnproof.* \
+	      $(DESTDIR)$(PREFIX)/bin/dnnproof $(DESTDIR)$(PREFIX)/lib/pkgconfig/dnnproof.pc
+
+clean:
+	rm -rf build build-san dnnproof
