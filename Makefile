@@ -20,7 +20,12 @@ WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -D_POSIX_C_SOURCE=200809L \
              -Isrc -Iverify -Iprops $(shell $(PKG_CONFIG) --cflags mpfr gmp)
+# verify/ and props/ objects also see jansson's flags
+CHECK_FLAGS_verify = $(JSON_CFLAGS)
+CHECK_FLAGS_props = $(JSON_CFLAGS)
 LIBS = $(shell $(PKG_CONFIG) --libs mpfr gmp) -lm
+JSON_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson)
+JSON_LIBS = $(shell $(PKG_CONFIG) --libs jansson)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
@@ -47,7 +52,7 @@ $(BUILD)/%.o: %.c $(wildcard src/*.h verify/*.h props/*.h tests/*.h)
 	$(CC) $(ALL_CFLAGS) $(CHECK_FLAGS_$(firstword $(subst /, ,$*))) -c $< -o $@
 
 # Test objects need Check's include flags.
-CHECK_FLAGS_tests = $(CHECK_CFLAGS)
+CHECK_FLAGS_tests = $(CHECK_CFLAGS) $(JSON_CFLAGS)
 
 $(LIB_A): $(call obj,$(SRC_C))
 	rm -f $@
@@ -57,7 +62,7 @@ $(LIB_SO): $(call obj,$(SRC_C))
 	$(CC) -shared -Wl,-soname,libdnnproof.so.0 $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BIN): $(call obj,props/main.c $(PROPS_C) $(VERIFY_C)) $(LIB_A)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(JSON_LIBS) $(LIBS)
 
 # ./dnnproof at the top of the tree, for the README's commands.
 dnnproof: $(BIN)
@@ -67,7 +72,7 @@ $(CHECK_SRC): $(call obj,$(TEST_SRC_C)) $(LIB_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 $(CHECK_VERIFY): $(call obj,$(TEST_VERIFY_C) $(PROPS_C) $(VERIFY_C)) $(LIB_A)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(JSON_LIBS) $(LIBS)
 
 check: all $(CHECK_SRC) $(if $(wildcard tests/check_verify.c),$(CHECK_VERIFY))
 	$(CHECK_SRC)

@@ -2,7 +2,7 @@
 # deps.sh -- install the Debian packages dnnproof needs that are not installed yet.
 # Used by the README's first command and by .ci/run: this is the one list of packages.
 set -euo pipefail
-packages="make gcc libc6-dev libmpfr-dev libgmp-dev check pkg-config valgrind"
+packages="make gcc libc6-dev libmpfr-dev libgmp-dev check pkg-config libjansson-dev valgrind"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

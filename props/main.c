@@ -1,25 +1,157 @@
 /* main.c -- the dnnproof command: argument parsing and dispatch only */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include "dnnproof.h"
+#include "verify.h"
 
-static int usage(FILE *f)
+static const char usage_text[] =
+    "usage: dnnproof list\n"
+    "       dnnproof verify [ID...] [--cases N] [--seed S] [--prec BITS] [--ladder]\n"
+    "                       [--format text|json|tap|junit]\n"
+    "       dnnproof verify --replay TOKEN [--prec BITS] [--format ...]\n"
+    "       dnnproof demo\n"
+    "\n"
+    "  list     the propositions of the document, one per line\n"
+    "  verify   check every proposition (or the IDs given) on generated instances; exit 0 when\n"
+    "           every corrected statement holds and every known erratum is refuted, 1 otherwise,\n"
+    "           2 on a usage error\n"
+    "  demo     a small network's loss and gradients in double and in MPFR\n";
+
+static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(f, "usage: dnnproof demo\n"
-               "  demo   evaluate the document's objects on a small network, double vs MPFR\n");
-    return f == stdout ? 0 : 2;
+    fprintf(stderr, "dnnproof: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (try dnnproof --help)\n");
+    return 2;
+}
+
+static int parse_u64(unsigned long long *out, const char *s, unsigned long long max)
+{
+    char *end;
+    errno = 0;
+    if (s == NULL || *s == '\0' || *s == '-')
+        return 0;
+    *out = strtoull(s, &end, 0);
+    return errno == 0 && *end == '\0' && *out <= max;
+}
+
+static int cmd_list(void)
+{
+    for (size_t i = 0; i < vr_nprops; i++)
+        printf("%-36s §%-3s %s%s\n", vr_props[i]->id, vr_props[i]->section, vr_props[i]->title,
+               vr_props[i]->expect == VR_EXPECT_REFUTED ? " [erratum: as written]" : "");
+    return 0;
+}
+
+typedef void (*report_fn)(FILE *, const vr_summary *, size_t, const vr_options *);
+
+static int cmd_verify(int argc, char **argv)
+{
+    vr_options opt = {.seed = 1, .cases = 100, .prec = 128, .ladder = 0};
+    report_fn report = vr_report_text;
+    const char *replay = NULL;
+    const vr_prop **sel = calloc(vr_nprops, sizeof *sel);
+    size_t nsel = 0;
+    if (sel == NULL)
+        return fprintf(stderr, "dnnproof: out of memory\n"), 2;
+    int rc = 0;
+    for (int i = 2; i < argc && rc == 0; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long long x;
+        if (!strcmp(a, "--cases")) {
+            if (!parse_u64(&x, v, 1000000) || x == 0)
+                rc = usage_error("--cases needs a whole number from 1 to 1000000, not '%s'",
+                                 v ? v : "");
+            opt.cases = (size_t)x, i++;
+        } else if (!strcmp(a, "--seed")) {
+            if (!parse_u64(&x, v, UINT64_MAX))
+                rc = usage_error("--seed needs a non-negative whole number, not '%s'", v ? v : "");
+            opt.seed = x, i++;
+        } else if (!strcmp(a, "--prec")) {
+            if (!parse_u64(&x, v, 65536) || x < 64)
+                rc = usage_error("--prec needs a number of bits from 64 to 65536, not '%s'",
+                                 v ? v : "");
+            opt.prec = (mpfr_prec_t)x, i++;
+        } else if (!strcmp(a, "--ladder")) {
+            opt.ladder = 1;
+        } else if (!strcmp(a, "--replay")) {
+            if (v == NULL)
+                rc = usage_error("%s needs a token", a);
+            replay = v, i++;
+        } else if (!strcmp(a, "--format")) {
+            if (v && !strcmp(v, "text"))
+                report = vr_report_text;
+            else if (v && !strcmp(v, "json"))
+                report = vr_report_json;
+            else if (v && !strcmp(v, "tap"))
+                report = vr_report_tap;
+            else if (v && !strcmp(v, "junit"))
+                report = vr_report_junit;
+            else
+                rc = usage_error("--format is text, json, tap or junit, not '%s'", v ? v : "");
+            i++;
+        } else if (a[0] == '-') {
+            rc = usage_error("unknown option '%s'", a);
+        } else if (vr_prop_find(a) == NULL) {
+            rc = usage_error("no proposition '%s' (dnnproof list shows them)", a);
+        } else {
+            sel[nsel++] = vr_prop_find(a);
+        }
+    }
+    if (rc == 0 && replay && nsel)
+        rc = usage_error("%s: --replay takes no proposition ids", "verify");
+    if (rc != 0) {
+        free(sel);
+        return rc;
+    }
+    if (nsel == 0 && !replay)
+        for (size_t i = 0; i < vr_nprops; i++)
+            sel[nsel++] = vr_props[i];
+    size_t n = replay ? 1 : nsel;
+    vr_summary *s = calloc(n, sizeof *s);
+    int st = s ? DP_OK : DP_ENOMEM;
+    if (st == DP_OK && replay) {
+        st = vr_replay(&s[0], replay, &opt);
+        if (st == DP_EDOMAIN)
+            fprintf(stderr, "dnnproof: malformed or unknown replay token\n");
+    }
+    for (size_t i = 0; st == DP_OK && !replay && i < nsel; i++)
+        st = vr_run_prop(&s[i], sel[i], &opt);
+    if (st == DP_OK) {
+        report(stdout, s, n, &opt);
+        for (size_t i = 0; i < n; i++)
+            rc |= !s[i].ok;
+    } else {
+        if (st != DP_EDOMAIN || !replay)
+            fprintf(stderr, "dnnproof: verify: %s\n", dp_strerror(st));
+        rc = 2;
+    }
+    for (size_t i = 0; s && i < n; i++)
+        vr_summary_clear(&s[i]);
+    free(s);
+    free(sel);
+    return rc;
 }
 
 int demo(void); /* demo.c */
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
-        return usage(stderr);
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-        return usage(stdout);
-    if (!strcmp(argv[1], "demo") && argc == 2)
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "list") && argc == 2)
+        return cmd_list();
+    if (!strcmp(cmd, "verify"))
+        return cmd_verify(argc, argv);
+    if (!strcmp(cmd, "demo") && argc == 2)
         return demo();
-    fprintf(stderr, "dnnproof: unknown command '%s' (try dnnproof --help)\n", argv[1]);
-    return 2;
+    return usage_error("unknown command or arguments: '%s'", cmd);
 }

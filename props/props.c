@@ -1,0 +1,23 @@
+/* props.c -- helpers shared by the proposition files */
+#include <string.h>
+#include "props.h"
+
+const double *pr_arr(const vr_case *c, const char *name, size_t len)
+{
+    const vr_array *a = vr_case_get(c, name);
+    return a != NULL && a->len == len ? a->v : NULL;
+}
+
+mpfr_ptr pr_mp(dp_mpws *ws, const double *v, size_t n)
+{
+    mpfr_ptr x = dp_mpws_push(ws, n);
+    for (size_t i = 0; x != NULL && i < n; i++)
+        mpfr_set_d(x + i, v[i], MPFR_RNDN);
+    return x;
+}
+
+size_t pr_dim(const vr_case *c, const char *name, size_t max)
+{
+    size_t d = vr_case_getdim(c, name);
+    return d >= 1 && d <= max ? d : 0;
+}

@@ -1,0 +1,19 @@
+/* props.h -- what the proposition files share: reading an instance and copying it into MPFR */
+#ifndef DNNPROOF_PROPS_H
+#define DNNPROOF_PROPS_H
+
+#include "verify.h"
+
+/* The array `name` of c if it holds exactly len values, else NULL (a malformed replay token). */
+const double *pr_arr(const vr_case *c, const char *name, size_t len);
+
+/* n temporaries pushed on ws and set to v: exact, since ws->prec >= 53.  NULL if out of memory. */
+mpfr_ptr pr_mp(dp_mpws *ws, const double *v, size_t n);
+
+/* A dimension of c that must be in 1 .. max (0 if absent or out of range). */
+size_t pr_dim(const vr_case *c, const char *name, size_t max);
+
+/* The largest dimension an instance may have (replay tokens are checked against it). */
+enum { PR_MAXDIM = 4096 };
+
+#endif

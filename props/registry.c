@@ -1,0 +1,18 @@
+/* registry.c -- every proposition dnnproof checks, in the document's order */
+#include <string.h>
+#include "verify.h"
+
+extern const vr_prop pr_softmax_jacobian;
+
+const vr_prop *const vr_props[] = {
+    &pr_softmax_jacobian,
+};
+const size_t vr_nprops = sizeof vr_props / sizeof vr_props[0];
+
+const vr_prop *vr_prop_find(const char *id)
+{
+    for (size_t i = 0; i < vr_nprops; i++)
+        if (!strcmp(vr_props[i]->id, id))
+            return vr_props[i];
+    return NULL;
+}

@@ -1,0 +1,422 @@
+/* derivative.c -- is a derivative statement true?  The statement's Jacobian, evaluated in MPFR at
+   precision p, against Richardson-extrapolated central differences of the function at p, column
+   by column, with the finite difference's own error estimate; ReLU kinks found and reported; a
+   refutation confirmed at 2p; the precision ladder on request. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "verify.h"
+
+/* ---- finite differences along a coordinate -------------------------------------------------
+   D(h) = (f(x + h e_j) - f(x - h e_j)) / 2h has error c1 h^2 + c2 h^4 + ...; VR_LEVELS levels of
+   Richardson extrapolation on h, h/2, ... cancel the first VR_LEVELS terms, leaving
+   O(h^(2 VR_LEVELS + 2)), while rounding contributes about 2^-p |f| / h.  Balancing the two gives
+   h = 2^(-p / (2 VR_LEVELS + 3)) times the coordinate's scale: with 3 levels, 2^(-p/9).
+   h is a power of two and the perturbed coordinate is given the precision to hold x_j +- h
+   exactly, so the only roundings are the function's own.  The error estimate is Ridders':
+   the larger of the last step's change and the change from the previous diagonal. */
+enum { VR_LEVELS = 3 };
+
+/* The allowed disagreement of one entry: |A - D| <= VR_FD_SAFETY E + rounding(A), E the finite
+   difference's error estimate.  E is a difference of two extrapolation levels, which bounds the
+   error of the better one once the sequence converges; the factor 2 leaves room for E being an
+   estimate.  rounding(A) covers the statement's own evaluation at p: each formula here takes at
+   most VR_ROUNDINGS(n, q) operations per entry, each of relative error 2^-p, on terms no larger
+   than the column's scale. */
+#define VR_FD_SAFETY 2.0
+#define VR_ROUNDINGS(n, q) (4.0 * (double)((n) + (q)) + 64.0)
+
+typedef struct {
+    const vr_map *map;
+    const signed char *mask;
+    mpfr_ptr x;      /* the point, a private copy whose coordinate j may be re-precisioned */
+    mpfr_ptr fp, fm; /* q values of f at x + t e_j and x - t e_j */
+    mpfr_ptr tab;    /* (VR_LEVELS + 1)^2 tableau rows of q entries each */
+    mpfr_ptr tmp;    /* one scalar */
+    mpfr_ptr fmag;   /* q: the largest |f_o| met, for the rounding floor of the estimate */
+    dp_mpws *ws;
+} fdc;
+
+/* f at x + s 2^e e_j (s = +1, -1, or 0).  x_j is raised to the precision that holds x_j + s 2^e
+   exactly, then brought back exactly (subtracting the same step) to its own precision. */
+static int eval_at(mpfr_ptr out, mpfr_ptr pre, fdc *d, size_t j, int s, long e)
+{
+    if (s == 0)
+        return d->map->f(out, pre, d->x, d->map->data, d->mask, d->ws);
+    mpfr_ptr xj = d->x + j;
+    mpfr_prec_t own = mpfr_get_prec(xj), need = own;
+    if (!mpfr_zero_p(xj) && mpfr_get_exp(xj) - e + 2 > need) /* x_j's leading bit to 2^e, a carry */
+        need = mpfr_get_exp(xj) - e + 2;
+    mpfr_prec_round(xj, need, MPFR_RNDN);
+    mpfr_set_si_2exp(d->tmp, s, e, MPFR_RNDN);
+    mpfr_add(xj, xj, d->tmp, MPFR_RNDN);
+    int st = d->map->f(out, pre, d->x, d->map->data, d->mask, d->ws);
+    mpfr_sub(xj, xj, d->tmp, MPFR_RNDN);
+    mpfr_prec_round(xj, own, MPFR_RNDN);
+    return st;
+}
+
+#define TAB(d, i, k) ((d)->tab + ((i) * (VR_LEVELS + 1) + (k)) * q)
+
+/* Central (side == 0) or one-sided (side = +1 right, -1 left) derivative of f along e_j with
+   base step 2^e0, extrapolated: der and err receive q values. */
+static int fd_column(mpfr_ptr der, mpfr_ptr err, fdc *d, size_t j, long e0, int side)
+{
+    size_t q = d->map->q;
+    for (size_t o = 0; o < q; o++)
+        mpfr_set_zero(d->fmag + o, +1);
+    for (int i = 0; i <= VR_LEVELS; i++) {
+        long e = e0 - i;
+        mpfr_ptr row = TAB(d, i, 0);
+        int st;
+        if (side == 0) {
+            if ((st = eval_at(d->fp, NULL, d, j, +1, e)) != DP_OK ||
+                (st = eval_at(d->fm, NULL, d, j, -1, e)) != DP_OK)
+                return st;
+        } else {
+            if ((st = eval_at(d->fp, NULL, d, j, side, e)) != DP_OK ||
+                (st = eval_at(d->fm, NULL, d, j, 0, e)) != DP_OK)
+                return st;
+        }
+        for (size_t o = 0; o < q; o++) { /* (f+ - f-) / 2h, or side (f(x+sh) - f(x)) / h */
+            mpfr_abs(d->tmp, d->fp + o, MPFR_RNDN);
+            mpfr_max(d->fmag + o, d->fmag + o, d->tmp, MPFR_RNDU);
+            mpfr_abs(d->tmp, d->fm + o, MPFR_RNDN);
+            mpfr_max(d->fmag + o, d->fmag + o, d->tmp, MPFR_RNDU);
+            mpfr_sub(row + o, d->fp + o, d->fm + o, MPFR_RNDN);
+            mpfr_mul_2si(row + o, row + o, side == 0 ? -(e + 1) : -e, MPFR_RNDN);
+            if (side < 0)
+                mpfr_neg(row + o, row + o, MPFR_RNDN);
+        }
+        /* Richardson: the error of a central difference goes in h^2, of a one-sided in h */
+        for (int k = 1; k <= i; k++) {
+            double r = side == 0 ? ldexp(1.0, 2 * k) : ldexp(1.0, k);
+            mpfr_ptr cur = TAB(d, i, k), a = TAB(d, i, k - 1), b = TAB(d, i - 1, k - 1);
+            for (size_t o = 0; o < q; o++) {
+                mpfr_sub(d->tmp, a + o, b + o, MPFR_RNDN);
+                mpfr_div_d(d->tmp, d->tmp, r - 1, MPFR_RNDN);
+                mpfr_add(cur + o, a + o, d->tmp, MPFR_RNDN);
+            }
+        }
+    }
+    mpfr_ptr best = TAB(d, VR_LEVELS, VR_LEVELS), left = TAB(d, VR_LEVELS, VR_LEVELS - 1),
+             diag = TAB(d, VR_LEVELS - 1, VR_LEVELS - 1);
+    /* When f rounds to the same value at every step, the levels agree exactly and say nothing:
+       the estimate is at least the quantisation of f at p bits over the finest step,
+       4 * 2^-p |f| / h_min (4: the two evaluations' roundings, and Richardson's weights). */
+    long emin = e0 - VR_LEVELS;
+    for (size_t o = 0; o < q; o++) {
+        mpfr_mul_2si(d->fmag + o, d->fmag + o, 2 - (long)d->ws->prec - emin, MPFR_RNDU);
+        mpfr_set(der + o, best + o, MPFR_RNDN);
+        mpfr_sub(d->tmp, best + o, left + o, MPFR_RNDU);
+        mpfr_abs(err + o, d->tmp, MPFR_RNDU);
+        mpfr_sub(d->tmp, best + o, diag + o, MPFR_RNDU);
+        mpfr_abs(d->tmp, d->tmp, MPFR_RNDU);
+        mpfr_max(err + o, err + o, d->tmp, MPFR_RNDU);
+        mpfr_max(err + o, err + o, d->fmag + o, MPFR_RNDU);
+    }
+    return DP_OK;
+}
+
+/* ---- one column of the Jacobian: kinks, the step, the comparison ----------------------------- */
+
+/* Exponent of the scale of coordinate j: the step is 2^(this - ceil(p / (2 levels + 3))). */
+static long scale_exp(mpfr_srcptr xj, vr_scale scale)
+{
+    if (mpfr_zero_p(xj) || scale == VR_SCALE_UNIT)
+        return 0;
+    if (scale == VR_SCALE_REL)
+        return mpfr_get_exp(xj) - 1;
+    return mpfr_get_exp(xj) < 1 ? 0 : mpfr_get_exp(xj) - 1;
+}
+
+/* Signs of the ReLU arguments at x + s 2^e e_j into sg (nk). */
+static int signs_at(signed char *sg, mpfr_ptr pre, fdc *d, size_t j, int s, long e)
+{
+    int st = eval_at(d->fp, pre, d, j, s, e);
+    for (size_t u = 0; st == DP_OK && u < d->map->nk; u++)
+        sg[u] = (signed char)mpfr_sgn(pre + u);
+    return st;
+}
+
+typedef struct {
+    signed char *s0, *sp, *sm; /* signs at x, x + h e_j, x - h e_j */
+    mpfr_ptr pre;
+    int kinked;                /* some argument is exactly 0 at x */
+} kinks;
+
+/* Lowers e until no argument that is not 0 at x changes sign within +-2^e along e_j (each halving
+   of the step costs about one bit of the difference's accuracy, which its estimate shows); then
+   tells whether an argument that is 0 at x moves along e_j (*moves: f has a kink on this line). */
+static int settle_step(long *e, int *moves, int *near, fdc *d, kinks *kk, size_t j, mpfr_prec_t p)
+{
+    size_t nk = d->map->nk;
+    *moves = *near = 0;
+    for (int tries = 0; tries < 64; tries++) {
+        int st;
+        if ((st = signs_at(kk->sp, kk->pre, d, j, +1, *e + 1)) != DP_OK ||
+            (st = signs_at(kk->sm, kk->pre, d, j, -1, *e + 1)) != DP_OK)
+            return st;
+        int flips = 0;
+        for (size_t u = 0; u < nk; u++)
+            flips |= kk->s0[u] != 0 && (kk->sp[u] != kk->s0[u] || kk->sm[u] != kk->s0[u]);
+        if (!flips) {
+            for (size_t u = 0; u < nk; u++)
+                *moves |= kk->s0[u] == 0 && (kk->sp[u] != 0 || kk->sm[u] != 0);
+            return DP_OK;
+        }
+        *near = 1;
+        *e -= 1 + (long)p / 64; /* bigger strides at higher precision, same number of tries */
+    }
+    return DP_EDOMAIN; /* an argument within 2^-(64 strides) of 0 that is not 0: give up */
+}
+
+typedef struct {
+    mpfr_ptr A;         /* the statement's Jacobian (q x n) */
+    mpfr_ptr der, err;  /* one column's finite difference and its error estimate */
+    mpfr_ptr aux;       /* 4 q: left, right, their error estimates */
+    mpfr_ptr t;         /* 5 scalars */
+} cols;
+
+/* log2(a / b) for positive a, b of any magnitude MPFR holds (t is a scratch scalar). */
+static double log2_ratio(mpfr_srcptr a, mpfr_srcptr b, mpfr_ptr t)
+{
+    mpfr_div(t, a, b, MPFR_RNDN);
+    mpfr_log2(t, t, MPFR_RNDN);
+    return mpfr_get_d(t, MPFR_RNDN);
+}
+
+/* Compares column j of A with der +- err; adds failing entries to r.  All in MPFR: the entries
+   may be far below double's range (e^-10000). */
+static void compare_column(vr_result *r, const vr_map *map, cols *c, size_t j, mpfr_prec_t p,
+                           int rows)
+{
+    size_t q = map->q, n = map->n;
+    mpfr_ptr scale = c->t, diff = c->t + 1, allowed = c->t + 2, ref = c->t + 3, t = c->t + 4;
+    mpfr_set_zero(scale, +1);
+    for (size_t i = 0; i < q; i++) {
+        mpfr_abs(t, c->der + i, MPFR_RNDN);
+        mpfr_max(scale, scale, t, MPFR_RNDN);
+        mpfr_abs(t, c->A + i * n + j, MPFR_RNDN);
+        mpfr_max(scale, scale, t, MPFR_RNDN);
+    }
+    for (size_t i = 0; i < q; i++) {
+        mpfr_ptr a = c->A + i * n + j;
+        mpfr_sub(diff, a, c->der + i, MPFR_RNDN);
+        mpfr_abs(diff, diff, MPFR_RNDU);
+        /* allowed = SAFETY err + ROUNDINGS 2^-p (|a| + scale) */
+        mpfr_abs(allowed, a, MPFR_RNDU);
+        mpfr_add(allowed, allowed, scale, MPFR_RNDU);
+        mpfr_mul_d(allowed, allowed, VR_ROUNDINGS(n, q), MPFR_RNDU);
+        mpfr_mul_2si(allowed, allowed, -(long)p, MPFR_RNDU);
+        mpfr_mul_d(t, c->err + i, VR_FD_SAFETY, MPFR_RNDU);
+        mpfr_add(allowed, allowed, t, MPFR_RNDU);
+        /* bits relative to max(|D|, the column's scale) */
+        mpfr_abs(ref, c->der + i, MPFR_RNDN);
+        mpfr_max(ref, ref, scale, MPFR_RNDN);
+        double bits = (double)p, fdb = (double)p;
+        if (!mpfr_zero_p(ref) && !mpfr_zero_p(diff))
+            bits = fmin(bits, log2_ratio(ref, diff, t));
+        if (!mpfr_zero_p(ref) && !mpfr_zero_p(c->err + i))
+            fdb = fmin(fdb, log2_ratio(ref, c->err + i, t));
+        r->bits = fmin(r->bits, fmax(bits, 0));
+        r->fd_bits = fmin(r->fd_bits, fmax(fdb, 0));
+        if (mpfr_greater_p(diff, allowed)) {
+            r->verdict = VR_REFUTED;
+            if (rows) {
+                char idx[64];
+                snprintf(idx, sizeof idx, "%.20s[%zu,%zu]", map->name, i, j);
+                vr_result_row(r, idx, a, c->der + i, mpfr_get_d(diff, MPFR_RNDU),
+                              mpfr_get_d(allowed, MPFR_RNDU));
+            }
+        }
+    }
+}
+
+/* The note for a kink: the one-sided derivatives of the first output that differ. */
+static void kink_note(vr_result *r, const vr_map *map, cols *c, size_t j)
+{
+    size_t q = map->q;
+    mpfr_ptr left = c->aux, right = c->aux + q;
+    for (size_t i = 0; i < q; i++) {
+        mpfr_sub(c->t, left + i, right + i, MPFR_RNDN);
+        if (fabs(mpfr_get_d(c->t, MPFR_RNDN)) <= 1e-20 * (1 + fabs(mpfr_get_d(left + i, MPFR_RNDN))))
+            continue; /* a one-sided disagreement well above any estimate here (>= 2^-66) */
+        mpfr_snprintf(r->note, sizeof r->note,
+                      "not differentiable along x[%zu] (a ReLU argument is exactly 0): "
+                      "%s[%zu,%zu] left %.10Rg, right %.10Rg, convention ReLU'(0)=0 gives %.10Rg, "
+                      "statement %.10Rg",
+                      j, map->name, i, j, left + i, right + i, c->der + i,
+                      c->A + i * map->n + j);
+        return;
+    }
+}
+
+/* ---- the check at one precision -------------------------------------------------------------- */
+
+static long ceil_div(long a, long b)
+{
+    return (a + b - 1) / b;
+}
+
+static int check_columns(vr_result *r, fdc *d, cols *c, kinks *kk, signed char *mask,
+                         mpfr_prec_t p, int rows)
+{
+    const vr_map *map = d->map;
+    size_t n = map->n, q = map->q, nk = map->nk;
+    int st = DP_OK;
+    if (nk > 0) { /* which ReLU arguments are exactly 0 here: freeze them at the convention */
+        if ((st = signs_at(kk->s0, kk->pre, d, 0, 0, 0)) != DP_OK)
+            return st;
+        for (size_t u = 0; u < nk; u++) {
+            mask[u] = kk->s0[u] != 0;
+            kk->kinked |= kk->s0[u] == 0;
+        }
+        if (kk->kinked)
+            r->classes |= VR_CLASS_KINK;
+    }
+    for (size_t j = 0; j < n && st == DP_OK; j++) {
+        long e = scale_exp(d->x + j, map->scale) - ceil_div(p, 2 * VR_LEVELS + 3);
+        long e1 = scale_exp(d->x + j, map->scale) - ceil_div(p, VR_LEVELS + 2); /* one-sided: O(h^(L+1)) */
+        int moves = 0, near = 0;
+        if (nk > 0) {
+            d->mask = NULL; /* the true function, to see where its kinks are */
+            st = settle_step(&e, &moves, &near, d, kk, j, p);
+            if (st == DP_OK && moves)
+                st = settle_step(&e1, &moves, &near, d, kk, j, p);
+            if (near)
+                r->classes |= VR_CLASS_NEAR_KINK;
+        }
+        if (st == DP_OK && moves) { /* one-sided derivatives of the true function */
+            st = fd_column(c->aux, c->aux + 2 * q, d, j, e1, -1);
+            if (st == DP_OK)
+                st = fd_column(c->aux + q, c->aux + 3 * q, d, j, e1, +1);
+        }
+        d->mask = nk > 0 ? mask : NULL; /* the function with the convention ReLU'(0) = 0 frozen in */
+        if (st == DP_OK)
+            st = fd_column(c->der, c->err, d, j, e, 0);
+        if (st == DP_OK) {
+            compare_column(r, map, c, j, p, rows);
+            if (moves && !r->note[0])
+                kink_note(r, map, c, j);
+        }
+    }
+    return st;
+}
+
+/* Checks map at x at precision p into r (its verdict, bits and, if rows, the failing entries). */
+static int check_at(vr_result *r, const vr_map *map, const double *x, mpfr_prec_t p,
+                    dp_mpws *given, int rows)
+{
+    size_t n = map->n, q = map->q, nk = map->nk;
+    dp_mpws local, *ws = given;
+    int st = DP_OK;
+    if (ws == NULL || ws->prec != p) {
+        ws = &local;
+        if ((st = dp_mpws_init(ws, p)) != DP_OK)
+            return st;
+    }
+    dp_mpmark mk = dp_mpws_mark(ws);
+    size_t ntab = (VR_LEVELS + 1) * (VR_LEVELS + 1) * q;
+    mpfr_ptr v = dp_mpws_push(ws, n + 2 * q + ntab + 1 + q * n + 6 * q + 5 + nk + q);
+    signed char *sg = calloc(4 * nk + 1, 1);
+    if (v == NULL || sg == NULL) {
+        st = DP_ENOMEM;
+    } else {
+        mpfr_ptr fmag = v + n + 2 * q + ntab + 1, rest = fmag + q;
+        fdc d = {map, NULL, v, v + n, v + n + q, v + n + 2 * q, v + n + 2 * q + ntab, fmag, ws};
+        cols c = {rest, rest + q * n, rest + q * n + q, rest + q * n + 2 * q, rest + q * n + 6 * q};
+        kinks kk = {sg, sg + nk, sg + 2 * nk, c.t + 5, 0};
+        for (size_t i = 0; i < n; i++)
+            mpfr_set_d(d.x + i, x[i], MPFR_RNDN); /* exact: p >= 53 */
+        st = map->jac(c.A, d.x, map->data, ws);
+        if (st == DP_OK)
+            st = check_columns(r, &d, &c, &kk, sg + 3 * nk, p, rows);
+    }
+    free(sg);
+    dp_mpws_release(ws, mk);
+    if (ws == &local)
+        dp_mpws_clear(&local);
+    return st;
+}
+
+/* A finite difference claiming fewer bits than this is too coarse to call a statement true: p/4
+   leaves room for steps shrunk near a kink (a bit per halving) and still asks for 16 bits at the
+   lowest rung. */
+static double min_fd_bits(mpfr_prec_t p)
+{
+    return (double)p / 4;
+}
+
+/* Entries far smaller than the function (dS_k/dz_j ~ e^-10000 while S_k ~ 1) are below the
+   finite difference's quantisation at p: the check is repeated at a precision raised by the
+   missing bits, up to this many. */
+#define VR_MAX_ESCALATED_PREC 32768
+
+int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx *ctx)
+{
+    vr_result_init(r);
+    int st = check_at(r, map, x, ctx->prec, &ctx->ws, 1);
+    double need = min_fd_bits(ctx->prec);
+    if (st == DP_OK && r->verdict == VR_HOLDS && r->fd_bits < need) {
+        mpfr_prec_t p2 = 2 * ctx->prec + (mpfr_prec_t)(need - r->fd_bits);
+        vr_result hi;
+        vr_result_init(&hi);
+        for (;;) { /* the missing bits are a lower estimate: double until decided or too costly */
+            st = p2 <= VR_MAX_ESCALATED_PREC ? check_at(&hi, map, x, p2, NULL, 1) : -1;
+            if (st != DP_OK || hi.verdict != VR_HOLDS || hi.fd_bits >= need)
+                break;
+            vr_result_init(&hi);
+            p2 *= 2;
+        }
+        if (st == DP_OK) {
+            *r = hi;
+            snprintf(r->note, sizeof r->note, "decided at %ld bits (entries far below the "
+                     "function's size)", (long)p2);
+        } else if (st == -1) {
+            st = DP_OK;
+        }
+    }
+    if (st == DP_EDOMAIN) {
+        r->verdict = VR_UNDECIDED;
+        snprintf(r->note, sizeof r->note, "a ReLU argument is too close to 0 to difference");
+        return DP_OK;
+    }
+    if (st != DP_OK)
+        return st;
+    if (r->verdict == VR_HOLDS && r->fd_bits < need) {
+        r->verdict = VR_UNDECIDED;
+        snprintf(r->note, sizeof r->note, "finite differences too coarse (%.0f bits)", r->fd_bits);
+    }
+    if (r->verdict == VR_REFUTED) { /* a refutation must survive twice the precision */
+        vr_result conf;
+        vr_result_init(&conf);
+        st = check_at(&conf, map, x, 2 * ctx->prec, NULL, 0);
+        if (st == DP_OK && conf.verdict != VR_REFUTED) {
+            r->verdict = VR_UNDECIDED;
+            snprintf(r->note, sizeof r->note, "a disagreement at %ld bits vanished at %ld",
+                     (long)ctx->prec, 2 * (long)ctx->prec);
+        }
+        st = st == DP_EDOMAIN ? DP_OK : st;
+    }
+    for (int k = 0; st == DP_OK && ctx->ladder && k < VR_RUNGS; k++) {
+        vr_result l;
+        vr_result_init(&l);
+        st = check_at(&l, map, x, vr_ladder[k], NULL, 0);
+        r->ladder[k] = st == DP_OK ? l.bits : NAN;
+        st = st == DP_EDOMAIN ? DP_OK : st;
+    }
+    return st;
+}
+
+void vr_relu_masked(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr z, size_t m, const signed char *mask)
+{
+    for (size_t u = 0; u < m; u++) {
+        if (pre != NULL)
+            mpfr_set(pre + u, z + u, MPFR_RNDN);
+        if ((mask != NULL && mask[u] == 0) || mpfr_sgn(z + u) <= 0)
+            mpfr_set_zero(out + u, +1);
+        else if (out + u != z + u)
+            mpfr_set(out + u, z + u, MPFR_RNDN);
+    }
+}
