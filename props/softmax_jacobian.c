@@ -22,12 +22,12 @@ static int f(mpfr_ptr S, mpfr_ptr pre, mpfr_srcptr z, const void *data, const si
              dp_mpws *ws)
 {
     (void)pre, (void)mask;
-    return dp_softmax_mp(S, z, *(const size_t *)data, ws);
+    return vr_lib->softmax_mp(S, z, *(const size_t *)data, ws);
 }
 
 static int jac(mpfr_ptr J, mpfr_srcptr z, const void *data, dp_mpws *ws)
 {
-    return dp_softmax_jacobian_mp(J, z, *(const size_t *)data, ws);
+    return vr_lib->softmax_jacobian_mp(J, z, *(const size_t *)data, ws);
 }
 
 /* The double implementation against the MPFR one, within vr_bound_softmax_jacobian. */
@@ -40,14 +40,14 @@ static size_t nout(const vr_case *c)
 static int impl(double *J, const vr_case *c)
 {
     size_t m = vr_case_getdim(c, "m");
-    return dp_softmax_jacobian(J, pr_arr(c, "z", m), m);
+    return vr_lib->softmax_jacobian(J, pr_arr(c, "z", m), m);
 }
 
 static int ref(mpfr_ptr J, const vr_case *c, dp_mpws *ws)
 {
     size_t m = vr_case_getdim(c, "m");
     mpfr_ptr z = pr_mp(ws, pr_arr(c, "z", m), m);
-    return z ? dp_softmax_jacobian_mp(J, z, m, ws) : DP_ENOMEM;
+    return z ? vr_lib->softmax_jacobian_mp(J, z, m, ws) : DP_ENOMEM;
 }
 
 static void bound(double *b, const vr_case *c, mpfr_srcptr J, double u)

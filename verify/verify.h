@@ -178,16 +178,7 @@ typedef struct {
 } vr_op;
 int vr_check_double(vr_result *r, const vr_op *op, const vr_case *c, vr_ctx *ctx);
 
-/* The bounds (bounds.c): bound[i] for each output of the formula src/ evaluates, given the exact
-   (reference) result and the unit roundoff u; each function's comment derives it. */
-void vr_bound_softmax(double *bound, const double *z, size_t m, mpfr_srcptr S, double u);
-void vr_bound_softmax_jacobian(double *bound, const double *z, size_t m, mpfr_srcptr J, double u);
-void vr_bound_cce(double *bound, const double *yhat, const double *y, size_t m, double u);
-void vr_bound_cce_gradient(double *bound, size_t m, mpfr_srcptr g, double u);
-void vr_bound_softmax_cce_gradient(double *bound, const double *z, size_t m, double c,
-                                   mpfr_srcptr g, double u);
-void vr_bound_dense(double *bound, const double *y, const double *W, const double *b, size_t m,
-                    size_t mo, double u);
+#include "bounds.h"
 
 /* ---- propositions ------------------------------------------------------------------------------ */
 

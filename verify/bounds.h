@@ -1,0 +1,19 @@
+/* bounds.h -- condition-aware error bounds of the double (or float) formulas (bounds*.c).
+   bound[i] is the allowed |computed - exact| of output i for unit roundoff u, given the exact
+   (reference) result; each function's comment in its .c file derives it. */
+#ifndef DNNPROOF_BOUNDS_H
+#define DNNPROOF_BOUNDS_H
+
+#include <stddef.h>
+#include <mpfr.h>
+
+void vr_bound_softmax(double *bound, const double *z, size_t m, mpfr_srcptr S, double u);
+void vr_bound_softmax_jacobian(double *bound, const double *z, size_t m, mpfr_srcptr J, double u);
+void vr_bound_cce(double *bound, const double *yhat, const double *y, size_t m, double u);
+void vr_bound_cce_gradient(double *bound, size_t m, mpfr_srcptr g, double u);
+void vr_bound_softmax_cce_gradient(double *bound, const double *z, size_t m, double c,
+                                   mpfr_srcptr g, double u);
+void vr_bound_dense(double *bound, const double *y, const double *W, const double *b, size_t m,
+                    size_t mo, double u);
+
+#endif
