@@ -64,7 +64,7 @@ static int check(vr_result *r, const vr_case *c, vr_ctx *ctx)
     const double *z = pr_arr(c, "z", m);
     if (z == NULL)
         return DP_EDOMAIN;
-    vr_map map = {"dS/dz", f, jac, m, m, 0, &m, VR_SCALE_UNIT};
+    vr_map map = {"dS/dz", f, jac, m, m, 0, &m, VR_SCALE_UNIT, NULL};
     vr_result acc;
     int st = vr_check_derivative(r, &map, z, ctx);
     if (st == DP_OK)

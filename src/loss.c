@@ -126,22 +126,35 @@ int dp_softmax_cce_mp(mpfr_ptr loss, mpfr_srcptr yhat, mpfr_srcptr z, size_t m, 
    The chain rule gives sum_j' (-yhat_j'/S_j') S_j' (delta_j'j - S_j) = S_j (sum yhat) - yhat_j.
    The document writes S(z) - yhat, which is the same only when sum yhat = 1. */
 
-/* g = S(z) * c - yhat, with c = 1 (the document's formula) or c = sum yhat (the true gradient). */
+/* g = S(z) c - yhat, with c = 1 (the document's formula) or c = sum yhat (the true gradient).
+   Where S_j > 1/2 and yhat_j != 0 it is written (c - yhat_j) - c (1 - S_j), with
+   1 - S_j = r_j / (1 + t) and r_j = t for the argmax, 1 + t - e_j otherwise (activation.c): the
+   dominant class of a confident prediction has S_j = 1 - 1e-211, whose 1 - S_j the plain formula
+   loses entirely. */
 static int softmax_cce_gradient_scaled(double *g, const double *yhat, const double *z, size_t m,
                                        int general)
 {
     DP_NEED(g && yhat && z, DP_EINVAL);
     DP_NEED(m > 0, DP_EDIM);
     DP_TRY(dp_finite(yhat, m));
-    DP_TRY(dp_softmax(g, z, m));
+    DP_TRY(dp_finite(z, m));
     double c = 1.0;
     if (general) {
         c = 0.0;
         for (size_t j = 0; j < m; j++)
             c += yhat[j];
     }
-    for (size_t j = 0; j < m; j++)
-        g[j] = fma(g[j], c, -yhat[j]); /* one rounding, as mpfr_fms below */
+    size_t k;
+    double t = dp_softmax_tail(g, z, m, &k), sum = 1.0 + t;
+    for (size_t j = 0; j < m; j++) {
+        double Sj = g[j] / sum;
+        if (yhat[j] != 0 && Sj > 0.5) {
+            double rest = j == k ? t : sum - g[j]; /* sum_{k' != j} e_k' */
+            g[j] = fma(-c, rest / sum, c - yhat[j]);
+        } else {
+            g[j] = fma(Sj, c, -yhat[j]);
+        }
+    }
     return DP_OK;
 }
 
@@ -151,18 +164,35 @@ static int softmax_cce_gradient_scaled_mp(mpfr_ptr g, mpfr_srcptr yhat, mpfr_src
     DP_NEED(g && yhat && z && ws, DP_EINVAL);
     DP_NEED(m > 0, DP_EDIM);
     DP_TRY(dp_finite_mp(yhat, m));
-    DP_TRY(dp_softmax_mp(g, z, m, ws));
+    DP_TRY(dp_finite_mp(z, m));
     dp_mpmark mk = dp_mpws_mark(ws);
-    mpfr_ptr c = dp_mpws_push(ws, 1);
+    mpfr_ptr c = dp_mpws_push(ws, 5);
     DP_NEED(c, DP_ENOMEM);
+    mpfr_ptr t = c + 1, sum = c + 2, Sj = c + 3, rest = c + 4;
     mpfr_set_ui(c, 1, MPFR_RNDN);
     if (general) {
         mpfr_set_zero(c, +1);
         for (size_t j = 0; j < m; j++)
             mpfr_add(c, c, yhat + j, MPFR_RNDN);
     }
-    for (size_t j = 0; j < m; j++)
-        mpfr_fms(g + j, g + j, c, yhat + j, MPFR_RNDN);
+    size_t k;
+    dp_softmax_tail_mp(t, g, z, m, &k);
+    mpfr_add_ui(sum, t, 1, MPFR_RNDN);
+    for (size_t j = 0; j < m; j++) {
+        mpfr_div(Sj, g + j, sum, MPFR_RNDN);
+        if (!mpfr_zero_p(yhat + j) && mpfr_cmp_d(Sj, 0.5) > 0) {
+            if (j == k)
+                mpfr_set(rest, t, MPFR_RNDN);
+            else
+                mpfr_sub(rest, sum, g + j, MPFR_RNDN);
+            mpfr_div(rest, rest, sum, MPFR_RNDN);
+            mpfr_sub(g + j, c, yhat + j, MPFR_RNDN);
+            mpfr_neg(rest, rest, MPFR_RNDN);
+            mpfr_fma(g + j, rest, c, g + j, MPFR_RNDN);
+        } else {
+            mpfr_fms(g + j, Sj, c, yhat + j, MPFR_RNDN);
+        }
+    }
     dp_mpws_release(ws, mk);
     return DP_OK;
 }

@@ -45,8 +45,11 @@ static int eval_at(mpfr_ptr out, mpfr_ptr pre, fdc *d, size_t j, int s, long e)
         return d->map->f(out, pre, d->x, d->map->data, d->mask, d->ws);
     mpfr_ptr xj = d->x + j;
     mpfr_prec_t own = mpfr_get_prec(xj), need = own;
-    if (!mpfr_zero_p(xj) && mpfr_get_exp(xj) - e + 2 > need) /* x_j's leading bit to 2^e, a carry */
-        need = mpfr_get_exp(xj) - e + 2;
+    if (!mpfr_zero_p(xj)) { /* from the higher leading bit (and a carry) to the lower last bit */
+        long hi = mpfr_get_exp(xj) > e + 1 ? mpfr_get_exp(xj) : e + 1;
+        long lo = mpfr_get_exp(xj) - (long)own < e ? mpfr_get_exp(xj) - (long)own : e;
+        need = hi + 1 - lo > own ? hi + 1 - lo : own;
+    }
     mpfr_prec_round(xj, need, MPFR_RNDN);
     mpfr_set_si_2exp(d->tmp, s, e, MPFR_RNDN);
     mpfr_add(xj, xj, d->tmp, MPFR_RNDN);
@@ -151,8 +154,10 @@ typedef struct {
 static int settle_step(long *e, int *moves, int *near, fdc *d, kinks *kk, size_t j, mpfr_prec_t p)
 {
     size_t nk = d->map->nk;
+    long stride = 1;
     *moves = *near = 0;
-    for (int tries = 0; tries < 64; tries++) {
+    (void)p;
+    for (int tries = 0; tries < 14; tries++) {
         int st;
         if ((st = signs_at(kk->sp, kk->pre, d, j, +1, *e + 1)) != DP_OK ||
             (st = signs_at(kk->sm, kk->pre, d, j, -1, *e + 1)) != DP_OK)
@@ -166,9 +171,10 @@ static int settle_step(long *e, int *moves, int *near, fdc *d, kinks *kk, size_t
             return DP_OK;
         }
         *near = 1;
-        *e -= 1 + (long)p / 64; /* bigger strides at higher precision, same number of tries */
+        *e -= stride; /* exponential search: a kink 2^-1000 away is reached in ten tries */
+        stride *= 2;
     }
-    return DP_EDOMAIN; /* an argument within 2^-(64 strides) of 0 that is not 0: give up */
+    return DP_EDOMAIN; /* an argument within 2^-16000 of 0 that is not 0: give up */
 }
 
 typedef struct {
@@ -176,6 +182,7 @@ typedef struct {
     mpfr_ptr der, err;  /* one column's finite difference and its error estimate */
     mpfr_ptr aux;       /* 4 q: left, right, their error estimates */
     mpfr_ptr t;         /* 5 scalars */
+    mpfr_ptr rowscale;  /* q: max_j |A_ij|, the size of each row of the statement's Jacobian */
 } cols;
 
 /* log2(a / b) for positive a, b of any magnitude MPFR holds (t is a scratch scalar). */
@@ -192,28 +199,26 @@ static void compare_column(vr_result *r, const vr_map *map, cols *c, size_t j, m
                            int rows)
 {
     size_t q = map->q, n = map->n;
-    mpfr_ptr scale = c->t, diff = c->t + 1, allowed = c->t + 2, ref = c->t + 3, t = c->t + 4;
-    mpfr_set_zero(scale, +1);
+    mpfr_ptr diff = c->t, allowed = c->t + 1, ref = c->t + 2, t = c->t + 3;
     for (size_t i = 0; i < q; i++) {
-        mpfr_abs(t, c->der + i, MPFR_RNDN);
-        mpfr_max(scale, scale, t, MPFR_RNDN);
-        mpfr_abs(t, c->A + i * n + j, MPFR_RNDN);
-        mpfr_max(scale, scale, t, MPFR_RNDN);
-    }
-    for (size_t i = 0; i < q; i++) {
-        mpfr_ptr a = c->A + i * n + j;
+        mpfr_ptr a = c->A + i * n + j, rs = c->rowscale + i;
         mpfr_sub(diff, a, c->der + i, MPFR_RNDN);
         mpfr_abs(diff, diff, MPFR_RNDU);
-        /* allowed = SAFETY err + ROUNDINGS 2^-p (|a| + scale) */
+        /* allowed = SAFETY err + ROUNDINGS 2^-p (|a| + the row's scale) */
         mpfr_abs(allowed, a, MPFR_RNDU);
-        mpfr_add(allowed, allowed, scale, MPFR_RNDU);
+        mpfr_add(allowed, allowed, rs, MPFR_RNDU);
         mpfr_mul_d(allowed, allowed, VR_ROUNDINGS(n, q), MPFR_RNDU);
         mpfr_mul_2si(allowed, allowed, -(long)p, MPFR_RNDU);
         mpfr_mul_d(t, c->err + i, VR_FD_SAFETY, MPFR_RNDU);
         mpfr_add(allowed, allowed, t, MPFR_RNDU);
-        /* bits relative to max(|D|, the column's scale) */
+        /* Bits of agreement relative to the entry itself, max(|A|, |D|), but never to less than
+           2^-(p/2) of its row's scale: an entry that is 0 has no relative accuracy, and one far
+           below its row is checked to p/2 bits of the row (absolutely). */
         mpfr_abs(ref, c->der + i, MPFR_RNDN);
-        mpfr_max(ref, ref, scale, MPFR_RNDN);
+        mpfr_abs(t, a, MPFR_RNDN);
+        mpfr_max(ref, ref, t, MPFR_RNDN);
+        mpfr_mul_2si(t, rs, -(long)p / 2, MPFR_RNDN);
+        mpfr_max(ref, ref, t, MPFR_RNDN);
         double bits = (double)p, fdb = (double)p;
         if (!mpfr_zero_p(ref) && !mpfr_zero_p(diff))
             bits = fmin(bits, log2_ratio(ref, diff, t));
@@ -225,10 +230,25 @@ static void compare_column(vr_result *r, const vr_map *map, cols *c, size_t j, m
             r->verdict = VR_REFUTED;
             if (rows) {
                 char idx[64];
-                snprintf(idx, sizeof idx, "%.20s[%zu,%zu]", map->name, i, j);
+                if (map->entry_name != NULL)
+                    map->entry_name(idx, sizeof idx, i, j, map->data);
+                else
+                    snprintf(idx, sizeof idx, "%.20s[%zu,%zu]", map->name, i, j);
                 vr_result_row(r, idx, a, c->der + i, mpfr_get_d(diff, MPFR_RNDU),
                               mpfr_get_d(allowed, MPFR_RNDU));
             }
+        }
+    }
+}
+
+/* rowscale_i = max_j |A_ij|. */
+static void row_scales(cols *c, size_t q, size_t n)
+{
+    for (size_t i = 0; i < q; i++) {
+        mpfr_set_zero(c->rowscale + i, +1);
+        for (size_t j = 0; j < n; j++) {
+            mpfr_abs(c->t, c->A + i * n + j, MPFR_RNDN);
+            mpfr_max(c->rowscale + i, c->rowscale + i, c->t, MPFR_RNDN);
         }
     }
 }
@@ -318,18 +338,21 @@ static int check_at(vr_result *r, const vr_map *map, const double *x, mpfr_prec_
     }
     dp_mpmark mk = dp_mpws_mark(ws);
     size_t ntab = (VR_LEVELS + 1) * (VR_LEVELS + 1) * q;
-    mpfr_ptr v = dp_mpws_push(ws, n + 2 * q + ntab + 1 + q * n + 6 * q + 5 + nk + q);
+    mpfr_ptr v = dp_mpws_push(ws, n + 2 * q + ntab + 1 + q * n + 6 * q + 5 + nk + 2 * q);
     signed char *sg = calloc(4 * nk + 1, 1);
     if (v == NULL || sg == NULL) {
         st = DP_ENOMEM;
     } else {
         mpfr_ptr fmag = v + n + 2 * q + ntab + 1, rest = fmag + q;
         fdc d = {map, NULL, v, v + n, v + n + q, v + n + 2 * q, v + n + 2 * q + ntab, fmag, ws};
-        cols c = {rest, rest + q * n, rest + q * n + q, rest + q * n + 2 * q, rest + q * n + 6 * q};
-        kinks kk = {sg, sg + nk, sg + 2 * nk, c.t + 5, 0};
+        cols c = {rest, rest + q * n, rest + q * n + q, rest + q * n + 2 * q, rest + q * n + 6 * q,
+                  rest + q * n + 6 * q + 5};
+        kinks kk = {sg, sg + nk, sg + 2 * nk, c.rowscale + q, 0};
         for (size_t i = 0; i < n; i++)
             mpfr_set_d(d.x + i, x[i], MPFR_RNDN); /* exact: p >= 53 */
         st = map->jac(c.A, d.x, map->data, ws);
+        if (st == DP_OK)
+            row_scales(&c, q, n);
         if (st == DP_OK)
             st = check_columns(r, &d, &c, &kk, sg + 3 * nk, p, rows);
     }

@@ -90,15 +90,18 @@ void vr_report_text(FILE *f, const vr_summary *s, size_t n, const vr_options *op
             classes_text(cls, sizeof cls, x->missing);
             fprintf(f, "    coverage: never hit %s\n", cls);
         }
-        if (x->undecided)
+        if (x->undecided && x->undecided_token)
             fprintf(f, "    %zu case(s) undecided, the first: %s\n      replay: dnnproof verify "
                        "--replay '%s'\n",
                     x->undecided, x->undecided_note, x->undecided_token ? x->undecided_token : "");
         if (x->token == NULL && x->prop->expect == VR_EXPECT_HOLDS)
             ladder_text(f, x->ladder);
-        if (x->token != NULL && (x->refuted || x->failed)) {
-            fprintf(f, "    counterexample (%s, shrunk in %zu steps):\n",
-                    vr_verdict_name(x->cx_result.verdict), x->shrink_steps);
+        if (x->token != NULL && (x->refuted || x->failed || x->cases == 1)) {
+            if (x->refuted || x->failed)
+                fprintf(f, "    counterexample (%s, shrunk in %zu steps):\n",
+                        vr_verdict_name(x->cx_result.verdict), x->shrink_steps);
+            else
+                fprintf(f, "    the case (%s):\n", vr_verdict_name(x->cx_result.verdict));
             case_text(f, &x->counterexample);
             rows_text(f, &x->cx_result);
             if (x->cx_result.note[0])

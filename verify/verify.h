@@ -158,6 +158,8 @@ typedef struct {
     size_t n, q, nk;
     const void *data;
     vr_scale scale;
+    /* Optional: names entry (i, j) in failure tables ("dW^2[1,0]"); NULL gives name[i,j]. */
+    void (*entry_name)(char *buf, size_t len, size_t i, size_t j, const void *data);
 } vr_map;
 
 void vr_relu_masked(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr z, size_t m, const signed char *mask);
