@@ -6,12 +6,14 @@ extern const vr_prop pr_softmax_jacobian;
 extern const vr_prop pr_network_gradient;
 extern const vr_prop pr_network_gradient_last;
 extern const vr_prop pr_network_gradient_weights;
+extern const vr_prop pr_sgd_step;
 
 const vr_prop *const vr_props[] = {
     &pr_softmax_jacobian,
     &pr_network_gradient,
     &pr_network_gradient_last,
     &pr_network_gradient_weights,
+    &pr_sgd_step,
 };
 const size_t vr_nprops = sizeof vr_props / sizeof vr_props[0];
 

@@ -16,4 +16,10 @@ void vr_bound_softmax_cce_gradient(double *bound, const double *z, size_t m, dou
 void vr_bound_dense(double *bound, const double *y, const double *W, const double *b, size_t m,
                     size_t mo, double u);
 
+/* The loss then the gradient of dp_global_loss_gradient, packed W^1, b^1, W^2, ...: bound has
+   1 + (number of parameters) entries.  Returns DP_ENOMEM if its scratch cannot be had. */
+int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const double *const *W,
+                              const double *const *b, const double *X, const double *Y, size_t n,
+                              double u);
+
 #endif

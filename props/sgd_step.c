@@ -1,0 +1,80 @@
+/* sgd_step.c -- §1 and §6: one step of stochastic gradient descent, θ' = θ − η ∇ξ^global(θ) on a
+   batch, decreases the global loss to first order: d/dη ξ^global(θ − η ∇ξ^global(θ)) at η = 0
+   is −‖∇ξ^global(θ)‖².  The document names SGD as its optimiser and leaves §6 empty; this is the
+   property an implementation of the step must have. */
+#include <stdlib.h>
+#include "net.h"
+
+static const char statement[] =
+    "(§1) The optimiser is stochastic gradient descent; (§6 Optimizations) is empty. Implied: "
+    "θ' = θ − η ∇ξ^global(θ) satisfies ξ^global(θ') = ξ^global(θ) − η ‖∇ξ^global(θ)‖² + o(η).";
+
+static int generate(vr_case *c, vr_src *src, size_t size)
+{
+    return net_generate(c, src, size, 1, 1);
+}
+
+/* φ(η) = ξ^global(the library's SGD step from θ with step η); data is a net. */
+static int phi(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr eta, const void *data,
+               const signed char *mask, dp_mpws *ws)
+{
+    const net *N = data;
+    dp_mpmark mk = dp_mpws_mark(ws);
+    mpfr_ptr th = dp_mpws_push(ws, 2 * N->nparam), g = th + N->nparam;
+    mpfr_ptr X = pr_mp(ws, N->X, N->n * N->m[0]), Y = pr_mp(ws, N->Y, N->n * N->m[N->p]);
+    int st = th && X && Y ? DP_OK : DP_ENOMEM;
+    mpfr_ptr W[NET_MAXP], b[NET_MAXP], gW[NET_MAXP], gb[NET_MAXP];
+    for (size_t k = 0; st == DP_OK && k < N->p; k++) {
+        W[k] = th + N->offW[k], b[k] = th + N->offb[k];
+        gW[k] = g + N->offW[k], gb[k] = g + N->offb[k];
+        for (size_t i = 0; i < N->m[k + 1] * N->m[k]; i++)
+            mpfr_set_d(W[k] + i, N->W[k][i], MPFR_RNDN);
+        for (size_t i = 0; i < N->m[k + 1]; i++)
+            mpfr_set_d(b[k] + i, N->b[k][i], MPFR_RNDN);
+    }
+    dp_net_mp net_mp = {N->p, N->m, W, b};
+    if (st == DP_OK)
+        st = vr_lib->sgd_step_mp(NULL, &net_mp, gW, gb, eta, X, Y, N->n, ws);
+    if (st == DP_OK)
+        st = net_loss(out, pre, th, N, mask, ws);
+    dp_mpws_release(ws, mk);
+    return st;
+}
+
+/* The statement: φ'(0) = −‖g‖², g the library's gradient at θ. */
+static int slope(mpfr_ptr J, mpfr_srcptr eta, const void *data, dp_mpws *ws)
+{
+    const net *N = data;
+    (void)eta;
+    dp_mpmark mk = dp_mpws_mark(ws);
+    double *theta = net_pack(N);
+    mpfr_ptr th = theta ? pr_mp(ws, theta, N->nparam) : NULL;
+    mpfr_ptr g = dp_mpws_push(ws, N->nparam + 1), sq = g ? g + N->nparam : NULL;
+    int st = th && sq ? net_gradient(g, th, N, ws) : DP_ENOMEM;
+    if (st == DP_OK) {
+        mpfr_set_zero(J, +1);
+        for (size_t i = 0; i < N->nparam; i++) {
+            mpfr_sqr(sq, g + i, MPFR_RNDN);
+            mpfr_sub(J, J, sq, MPFR_RNDN);
+        }
+    }
+    free(theta);
+    dp_mpws_release(ws, mk);
+    return st;
+}
+
+static int check(vr_result *r, const vr_case *c, vr_ctx *ctx)
+{
+    net N;
+    if (!net_read(&N, c))
+        return DP_EDOMAIN;
+    const double eta0 = 0;
+    vr_map map = {"dξ(θ-ηg)/dη", phi, slope, 1, 1, N.nk, &N, VR_SCALE_UNIT, NULL};
+    int st = vr_check_derivative(r, &map, &eta0, ctx);
+    r->classes |= net_classes(&N);
+    return st;
+}
+
+const vr_prop pr_sgd_step = {
+    "sgd-step", "6", "an SGD step decreases the global loss to first order", statement, NULL,
+    VR_EXPECT_HOLDS, VR_CLASS_M1 | VR_CLASS_DEEP, generate, check};
