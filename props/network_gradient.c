@@ -202,7 +202,13 @@ static int check_weights(vr_result *r, const vr_case *c, vr_ctx *ctx)
     return check_with(r, c, ctx, gradient_weights_as_written);
 }
 
-/* The weight erratum needs a hidden layer: p >= 2. */
+/* The as-written variants draw one-hot labels, the domain where S − Ŷ is right, so that their
+   refutation shows their own erratum and not §3's.  The weight erratum needs p >= 2. */
+static int generate_one_hot(vr_case *c, vr_src *src, size_t size)
+{
+    return net_generate(c, src, size, 1, 0);
+}
+
 static int generate_deep(vr_case *c, vr_src *src, size_t size)
 {
     return net_generate(c, src, size, 2, 0);
@@ -211,7 +217,7 @@ static int generate_deep(vr_case *c, vr_src *src, size_t size)
 const vr_prop pr_network_gradient_last = {
     "network-gradient/as-written-last-layer", "5",
     "k = p written like k < p: a ReLU indicator and dF at ReLU(L^p)", statement, NULL,
-    VR_EXPECT_REFUTED, 0, generate, check_last};
+    VR_EXPECT_REFUTED, 0, generate_one_hot, check_last};
 
 const vr_prop pr_network_gradient_weights = {
     "network-gradient/as-written-weights", "5",

@@ -60,9 +60,9 @@ static int replays_failing(const vr_prop *prop, const uint64_t *b, size_t n, siz
     return r.verdict == want;
 }
 
-/* Shrinks the recorded choices b[0..n) of a failing case: each pass tries, for every choice,
-   0, half of it, and one less; and dropping the tail.  A change is kept when the case still
-   fails the same way.  Returns the number of changes kept. */
+/* Shrinks the recorded choices b[0..n) of a failing case: each pass tries dropping the tail,
+   deleting each choice, and, for every choice, 0, half of it and one less.  A change is kept
+   when the case still fails the same way.  Returns the number of changes kept. */
 static size_t shrink(uint64_t *b, size_t *n, const vr_prop *prop, size_t size, vr_ctx *ctx,
                      vr_verdict want)
 {
@@ -76,6 +76,20 @@ static size_t shrink(uint64_t *b, size_t *n, const vr_prop *prop, size_t size, v
                 kept++;
                 improved = 1;
             }
+        }
+        for (size_t i = 0; i < *n && tries < VR_SHRINK_BUDGET; i++) {
+            /* delete choice i: what followed it now means what it meant (a smaller depth) */
+            uint64_t del = b[i];
+            memmove(b + i, b + i + 1, (*n - i - 1) * sizeof *b);
+            tries++;
+            if (replays_failing(prop, b, *n - 1, size, ctx, want)) {
+                (*n)--;
+                kept++;
+                improved = 1;
+                continue;
+            }
+            memmove(b + i + 1, b + i, (*n - i - 1) * sizeof *b);
+            b[i] = del;
         }
         for (size_t i = 0; i < *n && tries < VR_SHRINK_BUDGET; i++) {
             uint64_t old = b[i], cand[3] = {0, old / 2, old - 1};
