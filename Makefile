@@ -23,7 +23,7 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -D_POSIX_C_SOURCE=2008
 # verify/ and props/ objects also see jansson's flags
 CHECK_FLAGS_verify = $(JSON_CFLAGS)
 CHECK_FLAGS_props = $(JSON_CFLAGS)
-LIBS = $(shell $(PKG_CONFIG) --libs mpfr gmp) -lm
+LIBS = $(shell $(PKG_CONFIG) --libs mpfr gmp) -lm -pthread
 JSON_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson)
 JSON_LIBS = $(shell $(PKG_CONFIG) --libs jansson)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)

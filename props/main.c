@@ -1,13 +1,15 @@
 /* main.c -- the dnnproof command: argument parsing and dispatch only */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "verify.h"
 
 static const char usage_text[] =
     "usage: dnnproof list\n"
-    "       dnnproof verify [ID...] [--cases N] [--seed S] [--prec BITS] [--ladder]\n"
+    "       dnnproof verify [ID...] [--cases N] [--seed S] [--prec BITS] [--ladder] [-j N]\n"
     "                       [--format text|json|tap|junit]\n"
     "       dnnproof verify --replay TOKEN [--prec BITS] [--format ...]\n"
     "       dnnproof demo\n"
@@ -16,7 +18,14 @@ static const char usage_text[] =
     "  verify   check every proposition (or the IDs given) on generated instances; exit 0 when\n"
     "           every corrected statement holds and every known erratum is refuted, 1 otherwise,\n"
     "           2 on a usage error\n"
-    "  demo     a small network's loss and gradients in double and in MPFR\n";
+    "  demo     a small network's loss and gradients in double and in MPFR\n"
+    "\n"
+    "  --cases N    instances per proposition (default 100), sizes growing from 1\n"
+    "  --seed S     the run's seed (default 1); the same seed gives the same report\n"
+    "  --prec BITS  working precision of the finite differences (default 128, at least 64)\n"
+    "  --ladder     climb the precision ladder (64, 128, 256, 512) on every case\n"
+    "  -j N         check N propositions at a time\n"
+    "  --replay T   check the one case of a replay token printed by an earlier run\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -46,9 +55,58 @@ static int cmd_list(void)
 
 typedef void (*report_fn)(FILE *, const vr_summary *, size_t, const vr_options *);
 
+/* -j: propositions are independent, so N threads take them from a shared counter.  MPFR keeps
+   its state per thread; every workspace belongs to one run. */
+typedef struct {
+    const vr_prop **sel;
+    vr_summary *s;
+    size_t n, next, done;
+    const vr_options *opt;
+    int status, progress;
+    pthread_mutex_t lock;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *pl = arg;
+    for (;;) {
+        pthread_mutex_lock(&pl->lock);
+        size_t i = pl->next < pl->n && pl->status == DP_OK ? pl->next++ : pl->n;
+        pthread_mutex_unlock(&pl->lock);
+        if (i == pl->n)
+            return NULL;
+        int st = vr_run_prop(&pl->s[i], pl->sel[i], pl->opt);
+        pthread_mutex_lock(&pl->lock);
+        if (st != DP_OK)
+            pl->status = st;
+        pl->done++;
+        if (pl->progress) /* on a terminal only: stderr, overwritten in place */
+            fprintf(stderr, "\r[%zu/%zu] %-40s", pl->done, pl->n, pl->sel[i]->id);
+        pthread_mutex_unlock(&pl->lock);
+    }
+}
+
+static int run_all(vr_summary *s, const vr_prop **sel, size_t n, const vr_options *opt,
+                   size_t jobs)
+{
+    pool pl = {sel, s, n, 0, 0, opt, DP_OK, isatty(STDERR_FILENO), PTHREAD_MUTEX_INITIALIZER};
+    pthread_t th[64];
+    size_t started = 0;
+    for (; started + 1 < jobs && started < 64; started++)
+        if (pthread_create(&th[started], NULL, worker, &pl) != 0)
+            break;
+    worker(&pl);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    if (pl.progress)
+        fprintf(stderr, "\r%-60s\r", "");
+    return pl.status;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
     vr_options opt = {.seed = 1, .cases = 100, .prec = 128, .ladder = 0};
+    size_t jobs = 1;
     report_fn report = vr_report_text;
     const char *replay = NULL;
     const vr_prop **sel = calloc(vr_nprops, sizeof *sel);
@@ -73,6 +131,10 @@ static int cmd_verify(int argc, char **argv)
                 rc = usage_error("--prec needs a number of bits from 64 to 65536, not '%s'",
                                  v ? v : "");
             opt.prec = (mpfr_prec_t)x, i++;
+        } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+            if (!parse_u64(&x, v, 64) || x == 0)
+                rc = usage_error("-j needs a number of threads from 1 to 64, not '%s'", v ? v : "");
+            jobs = (size_t)x, i++;
         } else if (!strcmp(a, "--ladder")) {
             opt.ladder = 1;
         } else if (!strcmp(a, "--replay")) {
@@ -116,8 +178,8 @@ static int cmd_verify(int argc, char **argv)
         if (st == DP_EDOMAIN)
             fprintf(stderr, "dnnproof: malformed or unknown replay token\n");
     }
-    for (size_t i = 0; st == DP_OK && !replay && i < nsel; i++)
-        st = vr_run_prop(&s[i], sel[i], &opt);
+    if (st == DP_OK && !replay)
+        st = run_all(s, sel, nsel, &opt, jobs);
     if (st == DP_OK) {
         report(stdout, s, n, &opt);
         for (size_t i = 0; i < n; i++)
