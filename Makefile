@@ -34,7 +34,7 @@ SRC_C = $(wildcard src/*.c)
 VERIFY_C = $(wildcard verify/*.c)
 PROPS_C = $(filter-out props/main.c,$(wildcard props/*.c))
 TEST_SRC_C = tests/check_src.c tests/impl.c tests/mutants.c $(wildcard tests/src_*.c)
-TEST_VERIFY_C = tests/check_verify.c $(wildcard tests/verify_*.c)
+TEST_VERIFY_C = tests/check_verify.c $(wildcard tests/verify_*.c) tests/mutants.c tests/impl.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -68,7 +68,7 @@ $(BIN): $(call obj,props/main.c $(PROPS_C) $(VERIFY_C)) $(LIB_A)
 dnnproof: $(BIN)
 	ln -sf $(BIN) $@
 
-$(CHECK_SRC): $(call obj,$(TEST_SRC_C)) $(LIB_A)
+$(CHECK_SRC): $(call obj,$(TEST_SRC_C) verify/lib.c) $(LIB_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 $(CHECK_VERIFY): $(call obj,$(TEST_VERIFY_C) $(PROPS_C) $(VERIFY_C)) $(LIB_A)

@@ -2,7 +2,7 @@
 #ifndef DNNPROOF_PROPS_H
 #define DNNPROOF_PROPS_H
 
-#include "impl.h"
+#include "lib.h"
 #include "verify.h"
 
 /* The array `name` of c if it holds exactly len values, else NULL (a malformed replay token). */

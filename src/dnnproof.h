@@ -25,7 +25,7 @@ extern "C" {
 enum {
     DP_OK = 0,
     DP_EINVAL = 1,   /* a NULL pointer where an array is required */
-    DP_EDIM = 2,     /* a zero dimension */
+    DP_EDIM = 2,     /* a zero dimension, or a network deeper than 63 layers */
     DP_EDOMAIN = 3,  /* NaN or +-inf in an input, or a value outside the function's domain */
     DP_ENOMEM = 4    /* an allocation failed */
 };
@@ -87,7 +87,7 @@ int dp_softmax_jacobian_mp(mpfr_ptr J, mpfr_srcptr z, size_t m, dp_mpws *ws);
 int dp_cce(double *loss, const double *yhat, const double *y, size_t m);
 int dp_cce_mp(mpfr_ptr loss, mpfr_srcptr yhat, mpfr_srcptr y, size_t m, dp_mpws *ws);
 
-/* dxi/dy_j = -yhat_j / y_j (0 where yhat_j == 0).  g is (m); every y_j must be > 0. */
+/* dxi/dy_j = -yhat_j / y_j (-0.0 where yhat_j == 0).  g is (m); every y_j must be > 0. */
 int dp_cce_gradient(double *g, const double *yhat, const double *y, size_t m);
 int dp_cce_gradient_mp(mpfr_ptr g, mpfr_srcptr yhat, mpfr_srcptr y, size_t m, dp_mpws *ws);
 
@@ -124,7 +124,8 @@ int dp_dense_jacobian_b_mp(mpfr_ptr J, size_t mo, dp_mpws *ws);
 
 /* Partials of F o L(., W, b) given delta = grad F at L(y, W, b) (mo):
    g_y = delta W (m), g_W[j'][j] = delta_j' y_j (mo x m), g_b = delta (mo).
-   This is the last layer of the network (k = p), where no ReLU follows L. */
+   This is the last layer of the network (k = p), where no ReLU follows L.  g_y may be NULL (not
+   wanted); g_b may alias delta. */
 int dp_dense_backward(double *g_y, double *g_W, double *g_b, const double *y, const double *W,
                       const double *delta, size_t m, size_t mo);
 int dp_dense_backward_mp(mpfr_ptr g_y, mpfr_ptr g_W, mpfr_ptr g_b, mpfr_srcptr y, mpfr_srcptr W,
@@ -132,7 +133,8 @@ int dp_dense_backward_mp(mpfr_ptr g_y, mpfr_ptr g_W, mpfr_ptr g_b, mpfr_srcptr y
 
 /* Partials of F_up o ReLU o L(., W, b) with respect to y, every row of W, and b, given
    g_up = grad F_up at ReLU(L(y, W, b)) (mo):
-   g_b_j' = g_up_j' 1[L_j' > 0],  g_W[j'][j] = g_b_j' y_j,  g_y_j = sum_j' g_b_j' W_j'j. */
+   g_b_j' = g_up_j' 1[L_j' > 0],  g_W[j'][j] = g_b_j' y_j,  g_y_j = sum_j' g_b_j' W_j'j.
+   g_y may be NULL. */
 int dp_dense_relu_backward(double *g_y, double *g_W, double *g_b, const double *y, const double *W,
                            const double *b, const double *g_up, size_t m, size_t mo);
 int dp_dense_relu_backward_mp(mpfr_ptr g_y, mpfr_ptr g_W, mpfr_ptr g_b, mpfr_srcptr y,

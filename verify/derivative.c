@@ -10,11 +10,13 @@
 /* ---- finite differences along a coordinate -------------------------------------------------
    D(h) = (f(x + h e_j) - f(x - h e_j)) / 2h has error c1 h^2 + c2 h^4 + ...; VR_LEVELS levels of
    Richardson extrapolation on h, h/2, ... cancel the first VR_LEVELS terms, leaving
-   O(h^(2 VR_LEVELS + 2)), while rounding contributes about 2^-p |f| / h.  Balancing the two gives
-   h = 2^(-p / (2 VR_LEVELS + 3)) times the coordinate's scale: with 3 levels, 2^(-p/9).
+   O(h^(2 VR_LEVELS + 2)), while rounding contributes about 2^-p |f| / h.  The error estimate is
+   Ridders': the larger of the last step's change and the change from the previous diagonal,
+   which is of the order of the previous level's error, O(h^(2 VR_LEVELS)).  Balancing that
+   estimate against rounding gives h = 2^(-p / (2 VR_LEVELS + 1)) times the coordinate's scale:
+   with 3 levels 2^(-p/7), an estimate of about 6p/7 bits and an actual error below it.
    h is a power of two and the perturbed coordinate is given the precision to hold x_j +- h
-   exactly, so the only roundings are the function's own.  The error estimate is Ridders':
-   the larger of the last step's change and the change from the previous diagonal. */
+   exactly, so the only roundings are the function's own. */
 enum { VR_LEVELS = 3 };
 
 /* The allowed disagreement of one entry: |A - D| <= VR_FD_SAFETY E + rounding(A), E the finite
@@ -123,7 +125,7 @@ static int fd_column(mpfr_ptr der, mpfr_ptr err, fdc *d, size_t j, long e0, int 
 
 /* ---- one column of the Jacobian: kinks, the step, the comparison ----------------------------- */
 
-/* Exponent of the scale of coordinate j: the step is 2^(this - ceil(p / (2 levels + 3))). */
+/* Exponent of the scale of coordinate j: the step is 2^(this - ceil(p / (2 levels + 1))). */
 static long scale_exp(mpfr_srcptr xj, vr_scale scale)
 {
     if (mpfr_zero_p(xj) || scale == VR_SCALE_UNIT)
@@ -296,7 +298,7 @@ static int check_columns(vr_result *r, fdc *d, cols *c, kinks *kk, signed char *
             r->classes |= VR_CLASS_KINK;
     }
     for (size_t j = 0; j < n && st == DP_OK; j++) {
-        long e = scale_exp(d->x + j, map->scale) - ceil_div(p, 2 * VR_LEVELS + 3);
+        long e = scale_exp(d->x + j, map->scale) - ceil_div(p, 2 * VR_LEVELS + 1);
         long e1 = scale_exp(d->x + j, map->scale) - ceil_div(p, VR_LEVELS + 2); /* one-sided: O(h^(L+1)) */
         int moves = 0, near = 0;
         if (nk > 0) {
@@ -429,6 +431,32 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
         r->ladder[k] = st == DP_OK ? l.bits : NAN;
         st = st == DP_EDOMAIN ? DP_OK : st;
     }
+    return st;
+}
+
+int vr_fd_jacobian(mpfr_ptr D, mpfr_ptr E, const vr_map *map, const double *x, dp_mpws *ws)
+{
+    size_t n = map->n, q = map->q;
+    size_t ntab = (VR_LEVELS + 1) * (VR_LEVELS + 1) * q;
+    dp_mpmark mk = dp_mpws_mark(ws);
+    mpfr_ptr v = dp_mpws_push(ws, n + 2 * q + ntab + 1 + q + 2 * q);
+    if (v == NULL)
+        return DP_ENOMEM;
+    fdc d = {map, NULL, v, v + n, v + n + q, v + n + 2 * q, v + n + 2 * q + ntab,
+             v + n + 2 * q + ntab + 1, ws};
+    mpfr_ptr der = d.fmag + q, err = der + q;
+    for (size_t i = 0; i < n; i++)
+        mpfr_set_d(d.x + i, x[i], MPFR_RNDN);
+    int st = DP_OK;
+    for (size_t j = 0; j < n && st == DP_OK; j++) {
+        long e = scale_exp(d.x + j, map->scale) - ceil_div(ws->prec, 2 * VR_LEVELS + 1);
+        st = fd_column(der, err, &d, j, e, 0);
+        for (size_t i = 0; st == DP_OK && i < q; i++) {
+            mpfr_set(D + i * n + j, der + i, MPFR_RNDN);
+            mpfr_set(E + i * n + j, err + i, MPFR_RNDN);
+        }
+    }
+    dp_mpws_release(ws, mk);
     return st;
 }
 

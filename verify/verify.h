@@ -164,6 +164,9 @@ typedef struct {
 
 void vr_relu_masked(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr z, size_t m, const signed char *mask);
 int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx *ctx);
+/* The finite-difference Jacobian D (q x n) and its error estimates E at ws->prec, ignoring
+   kinks: what vr_check_derivative compares against, exposed for the engine's own tests. */
+int vr_fd_jacobian(mpfr_ptr D, mpfr_ptr E, const vr_map *map, const double *x, dp_mpws *ws);
 
 /* ---- is a double implementation accurate? (accuracy.c) --------------------------------------- */
 

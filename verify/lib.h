@@ -1,8 +1,8 @@
-/* impl.h -- the table of the library's mathematical functions that the propositions call.
+/* lib.h -- the table of the library's mathematical functions that the propositions call.
    The built-in table holds src/'s functions; a test swaps one entry for a deliberately wrong one
    and expects the proposition that rests on it to be refuted. */
-#ifndef DNNPROOF_VERIFY_IMPL_H
-#define DNNPROOF_VERIFY_IMPL_H
+#ifndef DNNPROOF_VERIFY_LIB_H
+#define DNNPROOF_VERIFY_LIB_H
 
 #include "dnnproof.h"
 

@@ -1,0 +1,17 @@
+/* check_verify.c -- the verification engine's and the propositions' Check suites */
+#include <stdlib.h>
+#include <check.h>
+#include <mpfr.h>
+#include "verify.h"
+
+Suite *engine_suite(void);
+
+int main(void)
+{
+    SRunner *sr = srunner_create(engine_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    mpfr_free_cache(); /* so that valgrind sees nothing still reachable */
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
