@@ -2,14 +2,26 @@
 #include <string.h>
 #include "verify.h"
 
+extern const vr_prop pr_chain_rule;
 extern const vr_prop pr_softmax_jacobian;
+extern const vr_prop pr_dense_partials;
+extern const vr_prop pr_dense_relu_partials;
+extern const vr_prop pr_dense_relu_partials_weight;
+extern const vr_prop pr_dense_relu_partials_y;
+extern const vr_prop pr_dense_relu_partials_y_closed;
 extern const vr_prop pr_network_gradient;
 extern const vr_prop pr_network_gradient_last;
 extern const vr_prop pr_network_gradient_weights;
 extern const vr_prop pr_sgd_step;
 
 const vr_prop *const vr_props[] = {
+    &pr_chain_rule,
     &pr_softmax_jacobian,
+    &pr_dense_partials,
+    &pr_dense_relu_partials,
+    &pr_dense_relu_partials_weight,
+    &pr_dense_relu_partials_y,
+    &pr_dense_relu_partials_y_closed,
     &pr_network_gradient,
     &pr_network_gradient_last,
     &pr_network_gradient_weights,

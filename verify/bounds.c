@@ -82,7 +82,8 @@ void vr_bound_softmax_cce_gradient(double *bound, const double *z, size_t m, dou
 }
 
 /* b_j' + sum_j W_j'j y_j by m fmas: each rounds once, so the error is within
-   m u (|b_j'| + sum_j |W_j'j y_j|) (Higham, the dot product's gamma_m, first order). */
+   m u (|b_j'| + sum_j |W_j'j y_j|) (Higham, the dot product's gamma_m, first order), and each
+   fma may lose half a subnormal to gradual underflow: (m + 1) eta in all. */
 void vr_bound_dense(double *bound, const double *y, const double *W, const double *b, size_t m,
                     size_t mo, double u)
 {
@@ -90,6 +91,6 @@ void vr_bound_dense(double *bound, const double *y, const double *W, const doubl
         double s = fabs(b[jp]);
         for (size_t j = 0; j < m; j++)
             s += fabs(W[jp * m + j] * y[j]);
-        bound[jp] = ((double)m + 1) * u * s * (1 + 1e-10) + eta_of(u);
+        bound[jp] = ((double)m + 1) * u * s * (1 + 1e-10) + (double)(m + 1) * eta_of(u);
     }
 }

@@ -22,4 +22,10 @@ int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const do
                               const double *const *b, const double *X, const double *Y, size_t n,
                               double u);
 
+/* bounds_dense.c: outputs that are copies of inputs or constants (0 everywhere), and the partials
+   of F_up o ReLU o L given g_up, packed [g_y (m) | g_W (mo x m) | g_b (mo)]. */
+void vr_bound_exact(double *bound, size_t q);
+void vr_bound_dense_relu_backward(double *bound, const double *y, const double *W, const double *b,
+                                  const double *g_up, size_t m, size_t mo, double u);
+
 #endif
