@@ -86,7 +86,7 @@ valgrind: $(CHECK_SRC) $(if $(wildcard tests/check_verify.c),$(CHECK_VERIFY))
 	$(if $(wildcard tests/check_verify.c),CK_FORK=no $(VALGRIND) $(CHECK_VERIFY))
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/include/dnnproof $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	           $(DESTDIR)$(PREFIX)/bin
 	install -m 644 src/dnnproof.h $(DESTDIR)$(PREFIX)/include/dnnproof.h
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libdnnproof.a
