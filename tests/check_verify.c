@@ -5,10 +5,12 @@
 #include "verify.h"
 
 Suite *engine_suite(void);
+Suite *fd_suite(void); /* tests/verify_fd.c: the finite-difference engine, verify/fd.c */
 
 int main(void)
 {
     SRunner *sr = srunner_create(engine_suite());
+    srunner_add_suite(sr, fd_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
