@@ -74,16 +74,21 @@ $(CHECK_SRC): $(call obj,$(TEST_SRC_C) verify/lib.c) $(LIB_A)
 $(CHECK_VERIFY): $(call obj,$(TEST_VERIFY_C) $(PROPS_C) $(VERIFY_C)) $(LIB_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(JSON_LIBS) $(LIBS)
 
-check: all $(CHECK_SRC) $(if $(wildcard tests/check_verify.c),$(CHECK_VERIFY))
+check: all $(CHECK_SRC) $(CHECK_VERIFY)
 	$(CHECK_SRC)
 	bash tests/mutants.sh $(CHECK_SRC)
-	$(if $(wildcard tests/check_verify.c),$(CHECK_VERIFY))
+	$(CHECK_VERIFY)
 
-# The suites under valgrind, unforked so that valgrind sees every test.
-VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all
-valgrind: $(CHECK_SRC) $(if $(wildcard tests/check_verify.c),$(CHECK_VERIFY))
+# The suites under valgrind, unforked so that valgrind sees every test.  The propositions'
+# suite (thousands of generated cases) is left to the sanitizer build; under valgrind the
+# catalogue runs on 15 cases a proposition (its verdicts may then miss coverage: exit 1 is
+# accepted, a valgrind error exits 99).
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all
+valgrind: $(CHECK_SRC) $(CHECK_VERIFY) $(BIN)
 	CK_FORK=no $(VALGRIND) $(CHECK_SRC)
-	$(if $(wildcard tests/check_verify.c),CK_FORK=no $(VALGRIND) $(CHECK_VERIFY))
+	CK_FORK=no CK_RUN_SUITE=engine $(VALGRIND) $(CHECK_VERIFY)
+	CK_FORK=no CK_RUN_SUITE="finite differences" $(VALGRIND) $(CHECK_VERIFY)
+	$(VALGRIND) $(BIN) verify --cases 15 -j 2 > /dev/null; test $$? -le 1
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
