@@ -1,6 +1,7 @@
 /* main.c -- the dnnproof command: argument parsing and dispatch only */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -12,12 +13,16 @@ static const char usage_text[] =
     "       dnnproof verify [ID...] [--cases N] [--seed S] [--prec BITS] [--ladder] [-j N]\n"
     "                       [--format text|json|tap|junit]\n"
     "       dnnproof verify --replay TOKEN [--prec BITS] [--format ...]\n"
+    "       dnnproof explain ID [--seed S] [--prec BITS] [--plot DIR]\n"
     "       dnnproof demo\n"
     "\n"
     "  list     the propositions of the document, one per line\n"
     "  verify   check every proposition (or the IDs given) on generated instances; exit 0 when\n"
     "           every corrected statement holds and every known erratum is refuted, 1 otherwise,\n"
     "           2 on a usage error\n"
+    "  explain  one proposition for a class: the statement as written and corrected, the\n"
+    "           erratum's counterexample, a worked instance entry by entry, the step curve,\n"
+    "           the precision ladder; --plot DIR writes their data and gnuplot scripts\n"
     "  demo     a small network's loss and gradients in double and in MPFR\n"
     "\n"
     "  --cases N    instances per proposition (default 100), sizes growing from 1\n"
@@ -51,6 +56,18 @@ static int cmd_list(void)
         printf("%-36s §%-3s %s%s\n", vr_props[i]->id, vr_props[i]->section, vr_props[i]->title,
                vr_props[i]->expect == VR_EXPECT_REFUTED ? " [erratum: as written]" : "");
     return 0;
+}
+
+/* --plot DIR: the directory exists or is made; one clear line when it cannot be. */
+static int plot_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    if (mkdir(dir, 0777) == 0)
+        return 0;
+    fprintf(stderr, "dnnproof: --plot: cannot make directory '%s': %s\n", dir, strerror(errno));
+    return -1;
 }
 
 typedef void (*report_fn)(FILE *, const vr_summary *, size_t, const vr_options *);
@@ -198,6 +215,51 @@ static int cmd_verify(int argc, char **argv)
     return rc;
 }
 
+static int cmd_explain(int argc, char **argv)
+{
+    vr_options opt = {.seed = 1, .cases = 100, .prec = 128, .ladder = 1};
+    const vr_prop *prop = NULL;
+    const char *plot = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long long x;
+        if (!strcmp(a, "--seed")) {
+            if (!parse_u64(&x, v, UINT64_MAX))
+                return usage_error("--seed needs a non-negative whole number, not '%s'", v ? v : "");
+            opt.seed = x, i++;
+        } else if (!strcmp(a, "--prec")) {
+            if (!parse_u64(&x, v, 4096) || x < 64)
+                return usage_error("--prec needs a number of bits from 64 to 4096, not '%s'",
+                                   v ? v : "");
+            opt.prec = (mpfr_prec_t)x, i++;
+        } else if (!strcmp(a, "--plot")) {
+            if (v == NULL)
+                return usage_error("%s needs a directory", a);
+            plot = v, i++;
+        } else if (a[0] == '-') {
+            return usage_error("unknown option '%s'", a);
+        } else if (prop != NULL) {
+            return usage_error("explain takes one proposition, not also '%s'", a);
+        } else if ((prop = vr_prop_find(a)) == NULL) {
+            return usage_error("no proposition '%s' (dnnproof list shows them)", a);
+        }
+    }
+    if (prop == NULL)
+        return usage_error("%s needs a proposition id (dnnproof list shows them)", "explain");
+    if (plot != NULL && plot_dir(plot) != 0)
+        return 2;
+    int color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    int st = vr_explain(stdout, prop, &opt, color, plot);
+    if (st != DP_OK) {
+        fprintf(stderr, "dnnproof: explain: %s\n", dp_strerror(st));
+        return 2;
+    }
+    if (plot != NULL)
+        st = vr_plots(stdout, plot, prop->id);
+    mpfr_free_cache();
+    return st == DP_OK ? 0 : 2;
+}
+
 int demo(void); /* demo.c */
 
 int main(int argc, char **argv)
@@ -218,6 +280,8 @@ int main(int argc, char **argv)
         mpfr_free_cache(); /* so that leak checkers see nothing of MPFR's caches */
         return rc;
     }
+    if (!strcmp(cmd, "explain"))
+        return cmd_explain(argc, argv);
     if (!strcmp(cmd, "demo") && argc == 2)
         return demo();
     return usage_error("unknown command or arguments: '%s'", cmd);

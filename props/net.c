@@ -186,3 +186,69 @@ void net_entry_name(char *buf, size_t len, size_t i, size_t j, const void *data)
     snprintf(buf, len, "?");
 }
 
+
+/* ---- explain: the forward and backward passes of each sample, in double ------------------------ */
+
+static void vec(FILE *f, const char *name, const double *v, size_t n)
+{
+    size_t cols = 0; /* pad to 34 columns, counting UTF-8 code points, not bytes */
+    for (const char *q = name; *q; q++)
+        cols += ((unsigned char)*q & 0xC0) != 0x80;
+    fprintf(f, "    %s%*s", name, cols < 34 ? (int)(34 - cols) : 0, "");
+    for (size_t j = 0; j < n; j++)
+        fprintf(f, " % .6g", v[j]);
+    fputc('\n', f);
+}
+
+void net_describe(FILE *f, const vr_case *c)
+{
+    net N;
+    if (!net_read(&N, c))
+        return;
+    size_t mmax = 0, p = N.p;
+    for (size_t k = 0; k <= p; k++)
+        mmax = N.m[k] > mmax ? N.m[k] : mmax;
+    double *buf = calloc((2 * p + 4) * mmax + mmax * mmax, sizeof *buf);
+    if (buf == NULL)
+        return;
+    double *z = buf, *a = z + p * mmax, *d = a + p * mmax, *gy = d + mmax, *gb = gy + mmax,
+           *S = gb + mmax, *gW = S + mmax;
+    char name[128];
+    for (size_t i = 0; i < N.n; i++) {
+        fprintf(f, "  sample %zu: forward, y^{downstream(1)} = X^%zu\n", i + 1, i + 1);
+        for (size_t k = 0; k < p; k++) {
+            const double *in = k ? a + (k - 1) * mmax : N.X + i * N.m[0];
+            dp_dense(z + k * mmax, in, N.W[k], N.b[k], N.m[k], N.m[k + 1]);
+            snprintf(name, sizeof name, "z^%zu = L^%zu(y, W^%zu, b^%zu)", k + 1, k + 1, k + 1,
+                     k + 1);
+            vec(f, name, z + k * mmax, N.m[k + 1]);
+            if (k + 1 < p) {
+                dp_relu(a + k * mmax, z + k * mmax, N.m[k + 1]);
+                snprintf(name, sizeof name, "ReLU(z^%zu)", k + 1);
+                vec(f, name, a + k * mmax, N.m[k + 1]);
+            }
+        }
+        const double *y = N.Y + i * N.m[p];
+        double li;
+        dp_softmax(S, z + (p - 1) * mmax, N.m[p]);
+        vec(f, "N(X) = S(z^p)", S, N.m[p]);
+        vec(f, "Ŷ", y, N.m[p]);
+        dp_softmax_cce(&li, y, z + (p - 1) * mmax, N.m[p]);
+        vec(f, "ξ^Ŷ(N(X))", &li, 1);
+        fprintf(f, "  sample %zu: backward\n", i + 1);
+        dp_softmax_cce_gradient_general(d, y, z + (p - 1) * mmax, N.m[p]);
+        snprintf(name, sizeof name, "δ^%zu = S(z^%zu)ΣŶ − Ŷ", p, p);
+        vec(f, name, d, N.m[p]);
+        for (size_t k = p - 1; k-- > 0;) {
+            dp_dense_backward(gy, gW, gb, a + k * mmax, N.W[k + 1], d, N.m[k + 1], N.m[k + 2]);
+            snprintf(name, sizeof name, "dF^{up(%zu)}/dy = δ^%zu W^%zu", k + 1, k + 2, k + 2);
+            vec(f, name, gy, N.m[k + 1]);
+            for (size_t j = 0; j < N.m[k + 1]; j++)
+                d[j] = z[k * mmax + j] > 0 ? gy[j] : 0;
+            snprintf(name, sizeof name, "δ^%zu = (δ^%zu W^%zu) ⊙ 1(z^%zu)", k + 1, k + 2, k + 2,
+                     k + 1);
+            vec(f, name, d, N.m[k + 1]);
+        }
+    }
+    free(buf);
+}

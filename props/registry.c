@@ -29,6 +29,14 @@ const vr_prop *const vr_props[] = {
 };
 const size_t vr_nprops = sizeof vr_props / sizeof vr_props[0];
 
+void net_describe(FILE *f, const vr_case *c); /* net.c */
+
+const vr_describer vr_describers[] = {
+    {"network-gradient", net_describe},
+    {"sgd-step", net_describe},
+};
+const size_t vr_ndescribers = sizeof vr_describers / sizeof vr_describers[0];
+
 const vr_prop *vr_prop_find(const char *id)
 {
     for (size_t i = 0; i < vr_nprops; i++)

@@ -125,7 +125,7 @@ START_TEST(fd_bits_reach_targets)
     const mpfr_prec_t precs[] = {128, 256};
     const double target[] = {99, 205};
     for (int r = 0; r < 2; r++) {
-        vr_ctx c = {precs[r], 0, {0}};
+        vr_ctx c = {precs[r], 0, {0}, NULL, 0, NULL};
         dp_mpws_init(&c.ws, precs[r]);
         vr_map map = {"dxi/dy", cce_f, cce_j, 3, 1, 0, NULL, VR_SCALE_REL, NULL};
         vr_result res;

@@ -185,7 +185,38 @@ typedef struct {
     mpfr_ptr aux;       /* 4 q: left, right, their error estimates */
     mpfr_ptr t;         /* 5 scalars */
     mpfr_ptr rowscale;  /* q: max_j |A_ij|, the size of each row of the statement's Jacobian */
+    FILE *trace;        /* explain: every entry is printed here (NULL: quiet) */
+    int color;
 } cols;
+
+/* explain: one entry, the statement's value and the difference's, the digits they share marked. */
+static void trace_entry(FILE *f, int color, const vr_map *map, size_t i, size_t j, mpfr_srcptr a,
+                        mpfr_srcptr d, mpfr_srcptr e, double bits, int agree)
+{
+    char idx[64], sa[64], sd[64];
+    if (map->entry_name != NULL)
+        map->entry_name(idx, sizeof idx, i, j, map->data);
+    else
+        snprintf(idx, sizeof idx, "%.20s[%zu,%zu]", map->name, i, j);
+    mpfr_snprintf(sa, sizeof sa, "% .24Re", a);
+    mpfr_snprintf(sd, sizeof sd, "% .24Re", d);
+    size_t same = 0;
+    while (sa[same] && sa[same] == sd[same] && sa[same] != 'e')
+        same++;
+    int digits = 0; /* significant digits shared: the prefix's digits, leading zeros aside */
+    for (size_t k = 0, lead = 1; k < same; k++)
+        if (sa[k] >= '0' && sa[k] <= '9' && !(lead && sa[k] == '0'))
+            digits++, lead = 0;
+    if (mpfr_equal_p(a, d))
+        digits = 25;
+    fprintf(f, "  %-14s statement %s\n  %-14s diff.     ", idx, sa, "");
+    if (color)
+        fprintf(f, "\033[32m%.*s\033[0m%s", (int)same, sd, sd + same);
+    else
+        fprintf(f, "%s", sd);
+    mpfr_fprintf(f, "  ± %.2Re\n  %-14s %d digits agree (%.0f bits)%s\n", e, "", digits, bits,
+                 agree ? "" : "  DISAGREE");
+}
 
 /* log2(a / b) for positive a, b of any magnitude MPFR holds (t is a scratch scalar). */
 static double log2_ratio(mpfr_srcptr a, mpfr_srcptr b, mpfr_ptr t)
@@ -228,6 +259,9 @@ static void compare_column(vr_result *r, const vr_map *map, cols *c, size_t j, m
             fdb = fmin(fdb, log2_ratio(ref, c->err + i, t));
         r->bits = fmin(r->bits, fmax(bits, 0));
         r->fd_bits = fmin(r->fd_bits, fmax(fdb, 0));
+        if (rows && c->trace != NULL)
+            trace_entry(c->trace, c->color, map, i, j, a, c->der + i, c->err + i, bits,
+                        !mpfr_greater_p(diff, allowed));
         if (mpfr_greater_p(diff, allowed)) {
             r->verdict = VR_REFUTED;
             if (rows) {
@@ -328,7 +362,7 @@ static int check_columns(vr_result *r, fdc *d, cols *c, kinks *kk, signed char *
 
 /* Checks map at x at precision p into r (its verdict, bits and, if rows, the failing entries). */
 static int check_at(vr_result *r, const vr_map *map, const double *x, mpfr_prec_t p,
-                    dp_mpws *given, int rows)
+                    dp_mpws *given, int rows, FILE *trace, int color)
 {
     size_t n = map->n, q = map->q, nk = map->nk;
     dp_mpws local, *ws = given;
@@ -348,7 +382,7 @@ static int check_at(vr_result *r, const vr_map *map, const double *x, mpfr_prec_
         mpfr_ptr fmag = v + n + 2 * q + ntab + 1, rest = fmag + q;
         fdc d = {map, NULL, v, v + n, v + n + q, v + n + 2 * q, v + n + 2 * q + ntab, fmag, ws};
         cols c = {rest, rest + q * n, rest + q * n + q, rest + q * n + 2 * q, rest + q * n + 6 * q,
-                  rest + q * n + 6 * q + 5};
+                  rest + q * n + 6 * q + 5, trace, color};
         kinks kk = {sg, sg + nk, sg + 2 * nk, c.rowscale + q, 0};
         for (size_t i = 0; i < n; i++)
             mpfr_set_d(d.x + i, x[i], MPFR_RNDN); /* exact: p >= 53 */
@@ -373,6 +407,64 @@ static double min_fd_bits(mpfr_prec_t p)
     return (double)p / 4;
 }
 
+/* explain: the step curve of the entry with the largest statement value, printed and, with
+   --plot, written to DIR/steps.dat (columns: e, h, error in double, error at p). */
+enum { VR_CURVE_STEPS = 200 };
+
+int vr_step_curve(double *err53, double *errp, size_t nsteps, const vr_map *map, const double *x,
+                  size_t i, size_t j, mpfr_prec_t prec);
+
+static int trace_curve(vr_ctx *ctx, const vr_map *map, const double *x)
+{
+    size_t n = map->n, q = map->q, bi = 0, bj = 0;
+    dp_mpmark mk = dp_mpws_mark(&ctx->ws);
+    mpfr_ptr A = dp_mpws_push(&ctx->ws, q * n + n);
+    if (A == NULL)
+        return DP_ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        mpfr_set_d(A + q * n + k, x[k], MPFR_RNDN);
+    int st = map->jac(A, A + q * n, map->data, &ctx->ws);
+    for (size_t k = 1; st == DP_OK && k < q * n; k++)
+        if (mpfr_cmpabs(A + k, A + bi * n + bj) > 0)
+            bi = k / n, bj = k % n;
+    dp_mpws_release(&ctx->ws, mk);
+    double e53[VR_CURVE_STEPS], ep[VR_CURVE_STEPS];
+    size_t nsteps = (size_t)ctx->prec / 3 + 24; /* past the minimum at p, about 2^-p/3 */
+    nsteps = nsteps > VR_CURVE_STEPS ? VR_CURVE_STEPS : nsteps;
+    if (st == DP_OK)
+        st = vr_step_curve(e53, ep, nsteps, map, x, bi, bj, ctx->prec);
+    if (st != DP_OK)
+        return st;
+    FILE *f = ctx->trace, *dat = NULL;
+    if (ctx->plot != NULL) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/steps.dat", ctx->plot);
+        dat = fopen(path, "w");
+        if (dat != NULL)
+            fprintf(dat, "# e h relative_error_double relative_error_p%ld\n", (long)ctx->prec);
+    }
+    size_t best53 = 0, bestp = 0;
+    for (size_t k = 0; k < nsteps; k++) {
+        best53 = e53[k] < e53[best53] ? k : best53;
+        bestp = ep[k] < ep[bestp] ? k : bestp;
+        if (dat != NULL)
+            fprintf(dat, "%ld %.6e %.6e %.6e\n", -(long)k - 1, ldexp(1, -(int)k - 1), e53[k], ep[k]);
+    }
+    if (dat != NULL)
+        fclose(dat);
+    fprintf(f, "\n  the plain central difference of entry [%zu,%zu] as the step h = 2^e shrinks\n"
+               "  (relative error; truncation falls as h^2, rounding grows as 2^-p / h):\n"
+               "      e      double (p = 53)   p = %ld\n",
+            bi, bj, (long)ctx->prec);
+    for (size_t k = 0; k < nsteps; k += 4)
+        fprintf(f, "    %4ld      %-15.3g   %-15.3g%s\n", -(long)k - 1, e53[k], ep[k],
+                k / 4 == best53 / 4 || k / 4 == bestp / 4 ? "  <- near a minimum" : "");
+    fprintf(f, "  minimum: double at h = 2^%ld (theory 2^-18, about 2^-p/3), p = %ld at h = 2^%ld "
+               "(theory 2^-%ld)\n",
+            -(long)best53 - 1, (long)ctx->prec, -(long)bestp - 1, (long)(ctx->prec / 3));
+    return DP_OK;
+}
+
 /* Entries far smaller than the function (dS_k/dz_j ~ e^-10000 while S_k ~ 1) are below the
    finite difference's quantisation at p: the check is repeated at a precision raised by the
    missing bits, up to this many. */
@@ -381,14 +473,14 @@ static double min_fd_bits(mpfr_prec_t p)
 int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx *ctx)
 {
     vr_result_init(r);
-    int st = check_at(r, map, x, ctx->prec, &ctx->ws, 1);
+    int st = check_at(r, map, x, ctx->prec, &ctx->ws, 1, ctx->trace, ctx->color);
     double need = min_fd_bits(ctx->prec);
     if (st == DP_OK && r->verdict == VR_HOLDS && r->fd_bits < need) {
         mpfr_prec_t p2 = 2 * ctx->prec + (mpfr_prec_t)(need - r->fd_bits);
         vr_result hi;
         vr_result_init(&hi);
         for (;;) { /* the missing bits are a lower estimate: double until decided or too costly */
-            st = p2 <= VR_MAX_ESCALATED_PREC ? check_at(&hi, map, x, p2, NULL, 1) : -1;
+            st = p2 <= VR_MAX_ESCALATED_PREC ? check_at(&hi, map, x, p2, NULL, 1, NULL, 0) : -1;
             if (st != DP_OK || hi.verdict != VR_HOLDS || hi.fd_bits >= need)
                 break;
             vr_result_init(&hi);
@@ -416,7 +508,7 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
     if (r->verdict == VR_REFUTED) { /* a refutation must survive twice the precision */
         vr_result conf;
         vr_result_init(&conf);
-        st = check_at(&conf, map, x, 2 * ctx->prec, NULL, 0);
+        st = check_at(&conf, map, x, 2 * ctx->prec, NULL, 0, NULL, 0);
         if (st == DP_OK && conf.verdict != VR_REFUTED) {
             r->verdict = VR_UNDECIDED;
             snprintf(r->note, sizeof r->note, "a disagreement at %ld bits vanished at %ld",
@@ -424,10 +516,12 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
         }
         st = st == DP_EDOMAIN ? DP_OK : st;
     }
+    if (st == DP_OK && ctx->trace != NULL)
+        st = trace_curve(ctx, map, x);
     for (int k = 0; st == DP_OK && ctx->ladder && k < VR_RUNGS; k++) {
         vr_result l;
         vr_result_init(&l);
-        st = check_at(&l, map, x, vr_ladder[k], NULL, 0);
+        st = check_at(&l, map, x, vr_ladder[k], NULL, 0, NULL, 0);
         r->ladder[k] = st == DP_OK ? l.bits : NAN;
         st = st == DP_EDOMAIN ? DP_OK : st;
     }
@@ -457,6 +551,64 @@ int vr_fd_jacobian(mpfr_ptr D, mpfr_ptr E, const vr_map *map, const double *x, d
         }
     }
     dp_mpws_release(ws, mk);
+    return st;
+}
+
+int vr_step_curve(double *err53, double *errp, size_t nsteps, const vr_map *map, const double *x,
+                  size_t i, size_t j, mpfr_prec_t prec)
+{
+    const mpfr_prec_t precs[2] = {53, prec};
+    double *outs[2] = {err53, errp};
+    size_t n = map->n, q = map->q;
+    int st = DP_OK;
+    dp_mpws ref;
+    if ((st = dp_mpws_init(&ref, 2 * prec)) != DP_OK)
+        return st;
+    mpfr_ptr A = dp_mpws_push(&ref, q * n + n + 1), X = A ? A + q * n : NULL;
+    if (A == NULL) {
+        dp_mpws_clear(&ref);
+        return DP_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++)
+        mpfr_set_d(X + k, x[k], MPFR_RNDN);
+    st = map->jac(A, X, map->data, &ref); /* the statement's value, at twice the precision */
+    mpfr_ptr a = A + i * n + j, t = X + n;
+    for (int r = 0; r < 2 && st == DP_OK; r++) {
+        dp_mpws ws;
+        if ((st = dp_mpws_init(&ws, precs[r])) != DP_OK)
+            break;
+        size_t ntab = (VR_LEVELS + 1) * (VR_LEVELS + 1) * q;
+        mpfr_ptr v = dp_mpws_push(&ws, n + 2 * q + ntab + 2 + q);
+        st = v ? DP_OK : DP_ENOMEM;
+        fdc d = {map, NULL, v, v + n, v + n + q, v + n + 2 * q, v + n + 2 * q + ntab,
+                 v + n + 2 * q + ntab + 1, &ws};
+        for (size_t k = 0; st == DP_OK && k < n; k++)
+            mpfr_set_d(d.x + k, x[k], MPFR_RNDN); /* 53 bits hold a double exactly */
+        for (size_t s = 0; st == DP_OK && s < nsteps; s++) {
+            long e = -(long)s - 1; /* (f(x + h) - f(x - h)) / 2h, plain, h = 2^e */
+            if (precs[r] == 53) { /* as double arithmetic does it: x_j +- h rounded to 53 bits */
+                for (int sgn = -1; sgn <= 1 && st == DP_OK; sgn += 2) {
+                    mpfr_set_si_2exp(d.tmp, sgn, e, MPFR_RNDN);
+                    mpfr_add(d.x + j, d.x + j, d.tmp, MPFR_RNDN);
+                    st = map->f(sgn > 0 ? d.fp : d.fm, NULL, d.x, map->data, NULL, &ws);
+                    mpfr_set_d(d.x + j, x[j], MPFR_RNDN);
+                }
+            } else if ((st = eval_at(d.fp, NULL, &d, j, +1, e)) != DP_OK ||
+                       (st = eval_at(d.fm, NULL, &d, j, -1, e)) != DP_OK) {
+                break;
+            }
+            if (st != DP_OK)
+                break;
+            mpfr_sub(t, d.fp + i, d.fm + i, MPFR_RNDN);
+            mpfr_mul_2si(t, t, -(e + 1), MPFR_RNDN);
+            mpfr_sub(t, t, a, MPFR_RNDN);
+            if (!mpfr_zero_p(a))
+                mpfr_div(t, t, a, MPFR_RNDN);
+            outs[r][s] = fabs(mpfr_get_d(t, MPFR_RNDN));
+        }
+        dp_mpws_clear(&ws);
+    }
+    dp_mpws_clear(&ref);
     return st;
 }
 

@@ -162,6 +162,9 @@ static int ctx_init(vr_ctx *ctx, const vr_options *opt)
 {
     ctx->prec = opt->prec;
     ctx->ladder = opt->ladder;
+    ctx->trace = NULL;
+    ctx->color = 0;
+    ctx->plot = NULL;
     return dp_mpws_init(&ctx->ws, opt->prec);
 }
 

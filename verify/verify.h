@@ -133,6 +133,9 @@ typedef struct {
     mpfr_prec_t prec;   /* working precision of the mathematical check */
     int ladder;         /* climb the ladder (always on a refutation; on request otherwise) */
     dp_mpws ws;         /* a workspace at prec (re-made by the runner when prec changes) */
+    FILE *trace;        /* `dnnproof explain`: every entry and step curve is written here */
+    int color;          /* mark agreeing digits with ANSI colour (a terminal without NO_COLOR) */
+    const char *plot;   /* a directory for the step curve's and the ladder's data, or NULL */
 } vr_ctx;
 
 /* ---- is a derivative statement true? (derivative.c) ----------------------------------------
@@ -168,6 +171,12 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
    kinks: what vr_check_derivative compares against, exposed for the engine's own tests. */
 int vr_fd_jacobian(mpfr_ptr D, mpfr_ptr E, const vr_map *map, const double *x, dp_mpws *ws);
 
+/* The error of a plain central difference of entry (i, j) as the step h = 2^e shrinks, in
+   double precision (MPFR at 53 bits) and at prec: the V of truncation against rounding.
+   err53[k], errp[k] for e = -1, -2, ..., -nsteps, relative to the statement's value at 2 prec. */
+int vr_step_curve(double *err53, double *errp, size_t nsteps, const vr_map *map, const double *x,
+                  size_t i, size_t j, mpfr_prec_t prec);
+
 /* ---- is a double implementation accurate? (accuracy.c) --------------------------------------- */
 
 #define VR_U_DOUBLE 0x1p-53 /* unit roundoff of binary64 */
@@ -202,6 +211,15 @@ typedef struct vr_prop {
     /* Checks one case; fills r (initialised).  Returns DP_OK or an error for a malformed case. */
     int (*check)(vr_result *r, const vr_case *c, vr_ctx *ctx);
 } vr_prop;
+
+/* Optional: a proposition that has intermediate values worth showing (the forward and backward
+   passes of a network) names a function that prints them for `dnnproof explain`. */
+typedef struct {
+    const char *id;
+    void (*describe)(FILE *f, const vr_case *c);
+} vr_describer;
+extern const vr_describer vr_describers[];
+extern const size_t vr_ndescribers;
 
 /* The registry (props/registry.c). */
 extern const vr_prop *const vr_props[];
@@ -239,6 +257,13 @@ void vr_summary_clear(vr_summary *s);
 int vr_run_prop(vr_summary *out, const vr_prop *prop, const vr_options *opt);
 /* Checks the single case of a replay token. */
 int vr_replay(vr_summary *out, const char *token, const vr_options *opt);
+
+/* `dnnproof explain` (explain.c): one proposition shown in full on f; color marks agreeing
+   digits; plot, when not NULL, is a directory for steps.dat and ladder.dat. */
+int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, const char *plot);
+/* Writes DIR/steps.gp and DIR/ladder.gp and renders them where gnuplot is installed; says on f
+   which (plots.c). */
+int vr_plots(FILE *f, const char *dir, const char *id);
 
 /* Reports (report.c). */
 void vr_report_text(FILE *f, const vr_summary *s, size_t n, const vr_options *opt);

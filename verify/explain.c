@@ -1,0 +1,196 @@
+/* explain.c -- `dnnproof explain ID`: one proposition shown to a class: the statement as written
+   and corrected, the erratum's shrunk counterexample, a small worked instance with every entry of
+   the statement against the finite difference (agreeing digits marked), the step curve and the
+   precision ladder, and the kink report where there is one. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include "verify.h"
+
+static void rule(FILE *f, const char *title)
+{
+    fprintf(f, "\n── %s ", title);
+    for (size_t k = strlen(title); k < 90; k++)
+        fputs("─", f); /* U+2500 */
+    fputc('\n', f);
+}
+
+static void print_case(FILE *f, const vr_case *c)
+{
+    for (size_t i = 0; i < c->ndim; i++)
+        fprintf(f, "%s%s = %zu", i ? ", " : "  ", c->dimname[i], c->dim[i]);
+    fputc('\n', f);
+    for (size_t i = 0; i < c->narr; i++) {
+        fprintf(f, "  %-6s =", c->arr[i].name);
+        for (size_t j = 0; j < c->arr[i].len; j++)
+            fprintf(f, "%s%.10g", j && j % 8 == 0 ? "\n          " : " ", c->arr[i].v[j]);
+        fputc('\n', f);
+    }
+}
+
+/* Dimensions that choose a family or count samples or layers, not a width. */
+static int is_width(const char *name)
+{
+    return strcmp(name, "p") && strcmp(name, "n") && strcmp(name, "up") && strcmp(name, "comp");
+}
+
+/* A worked instance for a class: widths 2 to 4 with the largest 3 or 4, depth 2 if it has one,
+   and values a student can read (0, or between 2^-10 and 16 in magnitude). */
+static int worked_size(const vr_case *c)
+{
+    for (size_t i = 0; i < c->narr; i++)
+        for (size_t j = 0; j < c->arr[i].len; j++) {
+            double a = fabs(c->arr[i].v[j]);
+            if (a > 16 || (a != 0 && a < 0x1p-10))
+                return 0;
+        }
+    size_t big = 0, small = SIZE_MAX, p = vr_case_getdim(c, "p");
+    for (size_t i = 0; i < c->ndim; i++) {
+        if (!is_width(c->dimname[i]))
+            continue;
+        big = c->dim[i] > big ? c->dim[i] : big;
+        small = c->dim[i] < small ? c->dim[i] : small;
+    }
+    return big >= 3 && big <= 4 && (small >= 2 || big == small) && (p == 0 || p == 2);
+}
+
+/* A worked instance: the first of seeds S, S+1, ... that worked_size accepts, at size 3. */
+static int worked_instance(vr_case *c, const vr_prop *prop, uint64_t seed)
+{
+    for (uint64_t s = seed; s < seed + 5000; s++) {
+        vr_src src;
+        vr_src_seed(&src, s);
+        vr_case_init(c);
+        int st = prop->generate(c, &src, 3);
+        vr_src_clear(&src);
+        if (st != DP_OK)
+            return st;
+        if (worked_size(c))
+            return DP_OK;
+        vr_case_clear(c);
+    }
+    vr_src src;
+    vr_src_seed(&src, seed);
+    int st = prop->generate(c, &src, 3);
+    vr_src_clear(&src);
+    return st;
+}
+
+/* Text wrapped at 96 columns, indented by 2 (columns counted in UTF-8 code points). */
+static void wrap(FILE *f, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        const char *line = p, *brk = NULL;
+        size_t cols = 0;
+        for (; *p && cols < 96; p++) {
+            if (*p == ' ')
+                brk = p;
+            if (((unsigned char)*p & 0xC0) != 0x80)
+                cols++;
+        }
+        if (*p && brk != NULL)
+            p = brk;
+        while (*p && ((unsigned char)*p & 0xC0) == 0x80) /* never split a character */
+            p++;
+        fprintf(f, "  %.*s\n", (int)(p - line), line);
+        while (*p == ' ')
+            p++;
+    }
+}
+
+static void errata(FILE *f, const vr_prop *prop, const vr_options *opt)
+{
+    size_t len = strlen(prop->id), found = 0;
+    for (size_t i = 0; i < vr_nprops; i++) {
+        const vr_prop *v = vr_props[i];
+        if (v->expect != VR_EXPECT_REFUTED || strncmp(v->id, prop->id, len) || v->id[len] != '/')
+            continue;
+        vr_summary s;
+        found++;
+        if (vr_run_prop(&s, v, opt) != DP_OK)
+            continue;
+        fprintf(f, "\n  %s — %s: %s\n", v->id, v->title,
+                s.refuted ? "refuted as written" : "NOT refuted");
+        if (s.token != NULL) {
+            fprintf(f, "  the smallest counterexample found (shrunk in %zu steps):\n",
+                    s.shrink_steps);
+            print_case(f, &s.counterexample);
+            for (size_t r = 0; r < s.cx_result.nrows && r < 4; r++)
+                fprintf(f, "  %-14s the document's formula %s, the true derivative %s\n",
+                        s.cx_result.rows[r].index, s.cx_result.rows[r].analytic,
+                        s.cx_result.rows[r].reference);
+            if (s.cx_result.note[0])
+                fprintf(f, "  %s\n", s.cx_result.note);
+            fprintf(f, "  replay: dnnproof verify --replay '%s'\n", s.token);
+        }
+        vr_summary_clear(&s);
+    }
+    if (found == 0)
+        fprintf(f, "  nowhere: the statement holds as written.\n");
+}
+
+int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, const char *plot)
+{
+    fprintf(f, "%s — §%s, %s\n", prop->id, prop->section, prop->title);
+    rule(f, "as the document writes it");
+    wrap(f, prop->statement);
+    if (prop->corrected != NULL) {
+        rule(f, "corrected (what dnnproof holds the code to)");
+        wrap(f, prop->corrected);
+    }
+    if (prop->expect == VR_EXPECT_HOLDS) {
+        rule(f, "where the document errs");
+        errata(f, prop, opt);
+    }
+
+    vr_case c;
+    int st = worked_instance(&c, prop, opt->seed);
+    if (st != DP_OK)
+        return st;
+    rule(f, "a worked instance");
+    print_case(f, &c);
+    for (size_t i = 0; i < vr_ndescribers; i++)
+        if (!strcmp(vr_describers[i].id, prop->id)) {
+            rule(f, "its intermediate values");
+            vr_describers[i].describe(f, &c);
+        }
+    rule(f, "the statement against the finite difference, entry by entry");
+    fprintf(f, "  (finite difference: Richardson-extrapolated central differences in MPFR at "
+               "%ld bits)\n", (long)opt->prec);
+    vr_ctx ctx = {opt->prec, 1, {0}, f, color, plot};
+    vr_result r;
+    vr_result_init(&r);
+    if ((st = dp_mpws_init(&ctx.ws, opt->prec)) == DP_OK)
+        st = prop->check(&r, &c, &ctx);
+    dp_mpws_clear(&ctx.ws);
+    if (st == DP_OK) {
+        rule(f, "verdict");
+        fprintf(f, "  %s: %.0f bits of agreement at %ld bits", vr_verdict_name(r.verdict), r.bits,
+                (long)opt->prec);
+        if (!isnan(r.err_ratio))
+            fprintf(f, "; the double implementation's error is %.2g of its bound", r.err_ratio);
+        fputc('\n', f);
+        if (r.note[0])
+            wrap(f, r.note);
+        rule(f, "the precision ladder (bits agreed: grows with p for a true statement)");
+        FILE *dat = NULL;
+        if (plot != NULL) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/ladder.dat", plot);
+            if ((dat = fopen(path, "w")) != NULL)
+                fprintf(dat, "# precision bits_agreed\n");
+        }
+        for (int k = 0; k < VR_RUNGS; k++) {
+            fprintf(f, "  p = %4ld: %4.0f bits\n", (long)vr_ladder[k], r.ladder[k]);
+            if (dat != NULL)
+                fprintf(dat, "%ld %.1f\n", (long)vr_ladder[k], r.ladder[k]);
+        }
+        if (dat != NULL)
+            fclose(dat);
+    }
+    vr_case_clear(&c);
+    return st;
+}
