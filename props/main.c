@@ -11,7 +11,7 @@
 static const char usage_text[] =
     "usage: dnnproof list\n"
     "       dnnproof verify [ID...] [--cases N] [--seed S] [--prec BITS] [--ladder] [-j N]\n"
-    "                       [--format text|json|tap|junit]\n"
+    "                       [--format text|json|tap|junit] [--report DIR]\n"
     "       dnnproof verify --replay TOKEN [--prec BITS] [--format ...]\n"
     "       dnnproof explain ID [--seed S] [--prec BITS] [--plot DIR]\n"
     "       dnnproof demo\n"
@@ -30,7 +30,8 @@ static const char usage_text[] =
     "  --prec BITS  working precision of the finite differences (default 128, at least 64)\n"
     "  --ladder     climb the precision ladder (64, 128, 256, 512) on every case\n"
     "  -j N         check N propositions at a time\n"
-    "  --replay T   check the one case of a replay token printed by an earlier run\n";
+    "  --replay T   check the one case of a replay token printed by an earlier run\n"
+    "  --report DIR also write DIR/index.html, one self-contained page for the run\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -127,7 +128,7 @@ static int cmd_verify(int argc, char **argv)
     vr_options opt = {.seed = 1, .cases = 100, .prec = 128, .ladder = 0};
     size_t jobs = 1;
     report_fn report = vr_report_text;
-    const char *replay = NULL;
+    const char *replay = NULL, *html = NULL;
     const vr_prop **sel = calloc(vr_nprops, sizeof *sel);
     size_t nsel = 0;
     if (sel == NULL)
@@ -154,6 +155,10 @@ static int cmd_verify(int argc, char **argv)
             if (!parse_u64(&x, v, 64) || x == 0)
                 rc = usage_error("-j needs a number of threads from 1 to 64, not '%s'", v ? v : "");
             jobs = (size_t)x, i++;
+        } else if (!strcmp(a, "--report")) {
+            if (v == NULL)
+                rc = usage_error("%s needs a directory", a);
+            html = v, i++;
         } else if (!strcmp(a, "--ladder")) {
             opt.ladder = 1;
         } else if (!strcmp(a, "--replay")) {
@@ -182,6 +187,8 @@ static int cmd_verify(int argc, char **argv)
     }
     if (rc == 0 && replay && nsel)
         rc = usage_error("%s: --replay takes no proposition ids", "verify");
+    if (rc == 0 && html != NULL && plot_dir(html) != 0)
+        rc = 2;
     if (rc != 0) {
         free(sel);
         return rc;
@@ -199,6 +206,11 @@ static int cmd_verify(int argc, char **argv)
     }
     if (st == DP_OK && !replay)
         st = run_all(s, sel, nsel, &opt, jobs);
+    if (st == DP_OK && html != NULL && vr_report_html(html, s, n, &opt) != DP_OK) {
+        fprintf(stderr, "dnnproof: --report: cannot write %s/index.html\n", html);
+        st = DP_EDOMAIN;
+        replay = "";
+    }
     if (st == DP_OK) {
         report(stdout, s, n, &opt);
         for (size_t i = 0; i < n; i++)

@@ -262,3 +262,142 @@ void vr_report_junit(FILE *f, const vr_summary *s, size_t n, const vr_options *o
     }
     fputs("</testsuite>\n", f);
 }
+
+/* ---- HTML: one self-contained page (inline CSS and SVG), for `verify --report DIR` ------------ */
+
+static void html_text(FILE *f, const char *s)
+{
+    xml_text(f, s);
+}
+
+/* The precision ladder as a small inline SVG line chart: bits against p, with the diagonal. */
+static void html_ladder(FILE *f, const double *ladder)
+{
+    const double W = 260, H = 160, pad = 30, top = 540;
+    fprintf(f, "<svg width='%.0f' height='%.0f' viewBox='0 0 %.0f %.0f' role='img' "
+               "aria-label='precision ladder'>\n", W, H, W, H);
+    fprintf(f, "<line x1='%.0f' y1='%.0f' x2='%.0f' y2='%.0f' class='axis'/>", pad, H - pad,
+            W - 10, H - pad);
+    fprintf(f, "<line x1='%.0f' y1='%.0f' x2='%.0f' y2='10' class='axis'/>", pad, H - pad, pad);
+    fprintf(f, "<line x1='%.0f' y1='%.0f' x2='%.1f' y2='%.1f' class='diag'/>\n", pad, H - pad,
+            pad + (W - pad - 10) * 512 / top, (H - pad) - (H - pad - 10) * 512 / top);
+    fputs("<polyline class='bits' points='", f);
+    for (int k = 0; k < VR_RUNGS; k++) {
+        if (isnan(ladder[k]))
+            continue;
+        fprintf(f, "%.1f,%.1f ", pad + (W - pad - 10) * (double)vr_ladder[k] / top,
+                (H - pad) - (H - pad - 10) * ladder[k] / top);
+    }
+    fputs("'/>\n", f);
+    for (int k = 0; k < VR_RUNGS; k++) {
+        double x = pad + (W - pad - 10) * (double)vr_ladder[k] / top;
+        fprintf(f, "<text x='%.1f' y='%.0f' class='tick'>%ld</text>", x - 8, H - pad + 14,
+                (long)vr_ladder[k]);
+        if (!isnan(ladder[k]))
+            fprintf(f, "<circle cx='%.1f' cy='%.1f' r='3' class='dot'/><text x='%.1f' y='%.1f' "
+                       "class='tick'>%.0f</text>",
+                    x, (H - pad) - (H - pad - 10) * ladder[k] / top, x + 4,
+                    (H - pad) - (H - pad - 10) * ladder[k] / top - 5, ladder[k]);
+    }
+    fprintf(f, "\n<text x='%.0f' y='%.0f' class='tick'>working precision p (bits)</text>"
+               "<text x='2' y='12' class='tick'>bits agreed</text></svg>\n",
+            W / 2 - 50, H - 2);
+}
+
+int vr_report_html(const char *dir, const vr_summary *s, size_t n, const vr_options *opt)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return DP_EDOMAIN;
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += !s[i].ok;
+    fprintf(f, "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
+               "<title>dnnproof verify: %zu passed, %zu failed</title>\n<style>\n"
+               "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}\n"
+               "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;"
+               "font-size:90%%}\n.ok{color:#176317}.bad{color:#b00020;font-weight:bold}\n"
+               "code,.mono{font-family:monospace;font-size:90%%;word-break:break-all}\n"
+               ".axis{stroke:#444}.diag{stroke:#aaa;stroke-dasharray:4}.bits{fill:none;"
+               "stroke:#1f5fbf;stroke-width:2}.dot{fill:#1f5fbf}.tick{font-size:10px}\n"
+               "section{border-top:1px solid #ddd;margin-top:1.5em}\n</style></head><body>\n",
+            n - bad, bad);
+    fprintf(f, "<h1>dnnproof verify</h1>\n<p>Seed %llu, %zu cases per proposition, working "
+               "precision %ld bits. <b>%zu passed, %zu failed.</b> A corrected statement passes "
+               "when every case holds and its coverage is complete; an erratum passes when its "
+               "statement as written is refuted. How verdicts are reached: docs/verify.md.</p>\n",
+            (unsigned long long)opt->seed, opt->cases, (long)opt->prec, n - bad, bad);
+    fputs("<table><tr><th>proposition</th><th>§</th><th>outcome</th><th>cases</th>"
+          "<th>bits</th><th>err/bound</th></tr>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "<tr><td><a href='#p%zu'>", i);
+        html_text(f, s[i].prop->id);
+        fprintf(f, "</a></td><td>%s</td><td class='%s'>", s[i].prop->section,
+                s[i].ok ? "ok" : "bad");
+        html_text(f, outcome(&s[i]));
+        fprintf(f, "</td><td>%zu</td><td>", s[i].cases);
+        if (isfinite(s[i].min_bits))
+            fprintf(f, "%.0f", s[i].min_bits);
+        fputs("</td><td>", f);
+        if (!isnan(s[i].max_err_ratio))
+            fprintf(f, "%.2g", s[i].max_err_ratio);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        const vr_summary *x = &s[i];
+        fprintf(f, "<section id='p%zu'><h2>", i);
+        html_text(f, x->prop->id);
+        fprintf(f, " <small>§%s</small></h2>\n<p><i>", x->prop->section);
+        html_text(f, x->prop->title);
+        fputs("</i></p>\n<p><b>As written:</b> ", f);
+        html_text(f, x->prop->statement);
+        fputs("</p>\n", f);
+        if (x->prop->corrected) {
+            fputs("<p><b>Corrected:</b> ", f);
+            html_text(f, x->prop->corrected);
+            fputs("</p>\n", f);
+        }
+        fprintf(f, "<p class='%s'>", x->ok ? "ok" : "bad");
+        html_text(f, outcome(x));
+        fprintf(f, "</p><p>%zu cases: %zu hold, %zu refuted, %zu undecided.</p>\n", x->cases,
+                x->holds, x->refuted, x->undecided);
+        html_ladder(f, x->ladder);
+        if (x->token != NULL) {
+            fputs("<h3>Counterexample (shrunk)</h3>\n<table>", f);
+            for (size_t d = 0; d < x->counterexample.ndim; d++)
+                fprintf(f, "<tr><td>%s</td><td class='mono'>%zu</td></tr>",
+                        x->counterexample.dimname[d], x->counterexample.dim[d]);
+            for (size_t a = 0; a < x->counterexample.narr; a++) {
+                fprintf(f, "<tr><td>%s</td><td class='mono'>", x->counterexample.arr[a].name);
+                for (size_t j = 0; j < x->counterexample.arr[a].len; j++)
+                    fprintf(f, "%.17g ", x->counterexample.arr[a].v[j]);
+                fputs("</td></tr>", f);
+            }
+            fputs("</table>\n<table><tr><th>entry</th><th>statement</th><th>reference</th>"
+                  "<th>error</th><th>bound</th></tr>\n", f);
+            for (size_t r = 0; r < x->cx_result.nrows; r++) {
+                const vr_row *w = &x->cx_result.rows[r];
+                fputs("<tr><td>", f);
+                html_text(f, w->index);
+                fprintf(f, "</td><td class='mono'>%s</td><td class='mono'>%s</td><td>%.3g</td>"
+                           "<td>%.3g</td></tr>\n",
+                        w->analytic, w->reference, w->error, w->bound);
+            }
+            fputs("</table>\n", f);
+            if (x->cx_result.note[0]) {
+                fputs("<p>", f);
+                html_text(f, x->cx_result.note);
+                fputs("</p>\n", f);
+            }
+            fputs("<p>Replay: <code>dnnproof verify --replay '", f);
+            html_text(f, x->token);
+            fputs("'</code></p>\n", f);
+        }
+        fputs("</section>\n", f);
+    }
+    fputs("</body></html>\n", f);
+    return fclose(f) == 0 ? DP_OK : DP_EDOMAIN;
+}

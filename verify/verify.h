@@ -270,5 +270,7 @@ void vr_report_text(FILE *f, const vr_summary *s, size_t n, const vr_options *op
 void vr_report_json(FILE *f, const vr_summary *s, size_t n, const vr_options *opt);
 void vr_report_tap(FILE *f, const vr_summary *s, size_t n, const vr_options *opt);
 void vr_report_junit(FILE *f, const vr_summary *s, size_t n, const vr_options *opt);
+/* DIR/index.html: one self-contained page (statements, verdicts, counterexamples, ladders). */
+int vr_report_html(const char *dir, const vr_summary *s, size_t n, const vr_options *opt);
 
 #endif
