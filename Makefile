@@ -99,12 +99,15 @@ install: all
 	ln -sf libdnnproof.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libdnnproof.so.0
 	ln -sf libdnnproof.so.0 $(DESTDIR)$(PREFIX)/lib/libdnnproof.so
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dnnproof
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 docs/dnnproof.1 $(DESTDIR)$(PREFIX)/share/man/man1/dnnproof.1
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/dnnproof.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dnnproof.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/dnnproof.h $(DESTDIR)$(PREFIX)/lib/libdnnproof.* \
-	      $(DESTDIR)$(PREFIX)/bin/dnnproof $(DESTDIR)$(PREFIX)/lib/pkgconfig/dnnproof.pc
+	      $(DESTDIR)$(PREFIX)/bin/dnnproof $(DESTDIR)$(PREFIX)/lib/pkgconfig/dnnproof.pc \
+	      $(DESTDIR)$(PREFIX)/share/man/man1/dnnproof.1
 
 clean:
 	rm -rf build build-san dnnproof
