@@ -3,7 +3,16 @@
 #include "verify.h"
 
 extern const vr_prop pr_chain_rule;
+extern const vr_prop pr_relu_jacobian;
 extern const vr_prop pr_softmax_jacobian;
+extern const vr_prop pr_softmax_shift_invariance;
+extern const vr_prop pr_softmax_jacobian_symmetry;
+extern const vr_prop pr_loss_function;
+extern const vr_prop pr_loss_function_as_written;
+extern const vr_prop pr_cce_gradient;
+extern const vr_prop pr_softmax_cce_gradient;
+extern const vr_prop pr_softmax_cce_gradient_as_written;
+extern const vr_prop pr_softmax_cce_gradient_sum;
 extern const vr_prop pr_dense_partials;
 extern const vr_prop pr_dense_relu_partials;
 extern const vr_prop pr_dense_relu_partials_weight;
@@ -16,7 +25,16 @@ extern const vr_prop pr_sgd_step;
 
 const vr_prop *const vr_props[] = {
     &pr_chain_rule,
+    &pr_relu_jacobian,
     &pr_softmax_jacobian,
+    &pr_softmax_shift_invariance,
+    &pr_softmax_jacobian_symmetry,
+    &pr_loss_function,
+    &pr_loss_function_as_written,
+    &pr_cce_gradient,
+    &pr_softmax_cce_gradient,
+    &pr_softmax_cce_gradient_as_written,
+    &pr_softmax_cce_gradient_sum,
     &pr_dense_partials,
     &pr_dense_relu_partials,
     &pr_dense_relu_partials_weight,

@@ -28,4 +28,18 @@ void vr_bound_exact(double *bound, size_t q);
 void vr_bound_dense_relu_backward(double *bound, const double *y, const double *W, const double *b,
                                   const double *g_up, size_t m, size_t mo, double u);
 
+/* bounds_loss.c: the double SoftMax of fl(z + c 1) against the exact S(z); the double sum of m
+   computed terms each within b_j of v_j, against the exact sum of the v_j; and the roundings of
+   src/'s MPFR formulas at precision prec for identity checks, from the computed S (m): |S~_j -
+   S_j| (m), the asymmetry of the SoftMax Jacobian (m x m), its row sums (m), and the sum of a
+   one-hot label's S(z) - yhat (1). */
+void vr_bound_softmax_shift(double *bound, const double *z, double c, size_t m, mpfr_srcptr S,
+                            double u);
+double vr_bound_sum(const double *b, mpfr_srcptr v, size_t m, double u);
+void vr_bound_softmax_mp(mpfr_ptr bound, mpfr_srcptr S, size_t m, mpfr_prec_t prec);
+void vr_bound_softmax_jacobian_sym_mp(mpfr_ptr bound, mpfr_srcptr S, size_t m, mpfr_prec_t prec);
+void vr_bound_softmax_jacobian_rowsum_mp(mpfr_ptr bound, mpfr_srcptr S, size_t m,
+                                         mpfr_prec_t prec);
+void vr_bound_softmax_cce_gradient_sum_mp(mpfr_ptr bound, size_t m, mpfr_prec_t prec);
+
 #endif

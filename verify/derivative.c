@@ -444,11 +444,20 @@ static int trace_curve(vr_ctx *ctx, const vr_map *map, const double *x)
             fprintf(dat, "# e h relative_error_double relative_error_p%ld\n", (long)ctx->prec);
     }
     size_t best53 = 0, bestp = 0;
+    long e0 = 0;
+    {
+        mpfr_t xj;
+        mpfr_init2(xj, 53);
+        mpfr_set_d(xj, x[bj], MPFR_RNDN);
+        e0 = scale_exp(xj, map->scale);
+        mpfr_clear(xj);
+    }
     for (size_t k = 0; k < nsteps; k++) {
-        best53 = e53[k] < e53[best53] ? k : best53;
-        bestp = ep[k] < ep[bestp] ? k : bestp;
-        if (dat != NULL)
-            fprintf(dat, "%ld %.6e %.6e %.6e\n", -(long)k - 1, ldexp(1, -(int)k - 1), e53[k], ep[k]);
+        best53 = e53[k] < e53[best53] || isnan(e53[best53]) ? k : best53;
+        bestp = ep[k] < ep[bestp] || isnan(ep[bestp]) ? k : bestp;
+        if (dat != NULL && !isnan(e53[k]) && !isnan(ep[k]))
+            fprintf(dat, "%ld %.6e %.6e %.6e\n", e0 - (long)k - 1,
+                    ldexp(1, (int)(e0 - (long)k - 1)), e53[k], ep[k]);
     }
     if (dat != NULL)
         fclose(dat);
@@ -457,11 +466,11 @@ static int trace_curve(vr_ctx *ctx, const vr_map *map, const double *x)
                "      e      double (p = 53)   p = %ld\n",
             bi, bj, (long)ctx->prec);
     for (size_t k = 0; k < nsteps; k += 4)
-        fprintf(f, "    %4ld      %-15.3g   %-15.3g%s\n", -(long)k - 1, e53[k], ep[k],
+        fprintf(f, "    %4ld      %-15.3g   %-15.3g%s\n", e0 - (long)k - 1, e53[k], ep[k],
                 k / 4 == best53 / 4 || k / 4 == bestp / 4 ? "  <- near a minimum" : "");
-    fprintf(f, "  minimum: double at h = 2^%ld (theory 2^-18, about 2^-p/3), p = %ld at h = 2^%ld "
-               "(theory 2^-%ld)\n",
-            -(long)best53 - 1, (long)ctx->prec, -(long)bestp - 1, (long)(ctx->prec / 3));
+    fprintf(f, "  minimum: double at h = 2^%ld (theory: the scale times 2^-18, about 2^-p/3), "
+               "p = %ld at h = 2^%ld (theory 2^-%ld)\n",
+            e0 - (long)best53 - 1, (long)ctx->prec, e0 - (long)bestp - 1, (long)(ctx->prec / 3) - e0);
     return DP_OK;
 }
 
@@ -584,8 +593,9 @@ int vr_step_curve(double *err53, double *errp, size_t nsteps, const vr_map *map,
                  v + n + 2 * q + ntab + 1, &ws};
         for (size_t k = 0; st == DP_OK && k < n; k++)
             mpfr_set_d(d.x + k, x[k], MPFR_RNDN); /* 53 bits hold a double exactly */
+        long e0 = scale_exp(d.x + j, map->scale); /* the steps start at the coordinate's scale */
         for (size_t s = 0; st == DP_OK && s < nsteps; s++) {
-            long e = -(long)s - 1; /* (f(x + h) - f(x - h)) / 2h, plain, h = 2^e */
+            long e = e0 - (long)s - 1; /* (f(x + h) - f(x - h)) / 2h, plain, h = 2^e */
             if (precs[r] == 53) { /* as double arithmetic does it: x_j +- h rounded to 53 bits */
                 for (int sgn = -1; sgn <= 1 && st == DP_OK; sgn += 2) {
                     mpfr_set_si_2exp(d.tmp, sgn, e, MPFR_RNDN);
@@ -593,9 +603,13 @@ int vr_step_curve(double *err53, double *errp, size_t nsteps, const vr_map *map,
                     st = map->f(sgn > 0 ? d.fp : d.fm, NULL, d.x, map->data, NULL, &ws);
                     mpfr_set_d(d.x + j, x[j], MPFR_RNDN);
                 }
-            } else if ((st = eval_at(d.fp, NULL, &d, j, +1, e)) != DP_OK ||
-                       (st = eval_at(d.fm, NULL, &d, j, -1, e)) != DP_OK) {
-                break;
+            } else if ((st = eval_at(d.fp, NULL, &d, j, +1, e)) == DP_OK) {
+                st = eval_at(d.fm, NULL, &d, j, -1, e);
+            }
+            if (st == DP_EDOMAIN) { /* x +- h outside f's domain (log y, y - h < 0): no point */
+                outs[r][s] = NAN;
+                st = DP_OK;
+                continue;
             }
             if (st != DP_OK)
                 break;

@@ -86,7 +86,7 @@ void vr_report_text(FILE *f, const vr_summary *s, size_t n, const vr_options *op
                 x->ok ? "ok" : "FAIL", x->prop->id, x->prop->section, x->cases, bits, ratio,
                 x->seconds, outcome(x));
         bad += !x->ok;
-        if (x->missing) {
+        if (x->missing && !x->refuted && !x->failed) {
             classes_text(cls, sizeof cls, x->missing);
             fprintf(f, "    coverage: never hit %s\n", cls);
         }

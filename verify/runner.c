@@ -61,7 +61,7 @@ static int replays_failing(const vr_prop *prop, const uint64_t *b, size_t n, siz
 }
 
 /* Shrinks the recorded choices b[0..n) of a failing case: each pass tries dropping the tail,
-   deleting each choice, and, for every choice, 0, half of it and one less.  A change is kept
+   deleting runs of choices, and, for every choice, 0, half of it and one less.  A change is kept
    when the case still fails the same way.  Returns the number of changes kept. */
 static size_t shrink(uint64_t *b, size_t *n, const vr_prop *prop, size_t size, vr_ctx *ctx,
                      vr_verdict want)
@@ -77,19 +77,23 @@ static size_t shrink(uint64_t *b, size_t *n, const vr_prop *prop, size_t size, v
                 improved = 1;
             }
         }
-        for (size_t i = 0; i < *n && tries < VR_SHRINK_BUDGET; i++) {
-            /* delete choice i: what followed it now means what it meant (a smaller depth) */
-            uint64_t del = b[i];
-            memmove(b + i, b + i + 1, (*n - i - 1) * sizeof *b);
-            tries++;
-            if (replays_failing(prop, b, *n - 1, size, ctx, want)) {
-                (*n)--;
-                kept++;
-                improved = 1;
-                continue;
+        /* delete runs of 4, 3, 2, 1 choices (a generated value takes up to 4 draws): what
+           followed now means what they meant (a smaller depth, one value fewer) */
+        for (size_t run = 4; run > 0; run--) {
+            for (size_t i = 0; i + run <= *n && tries < VR_SHRINK_BUDGET; i++) {
+                uint64_t del[4];
+                memcpy(del, b + i, run * sizeof *b);
+                memmove(b + i, b + i + run, (*n - i - run) * sizeof *b);
+                tries++;
+                if (replays_failing(prop, b, *n - run, size, ctx, want)) {
+                    *n -= run;
+                    kept++;
+                    improved = 1;
+                    continue;
+                }
+                memmove(b + i + run, b + i, (*n - i - run) * sizeof *b);
+                memcpy(b + i, del, run * sizeof *b);
             }
-            memmove(b + i + 1, b + i, (*n - i - 1) * sizeof *b);
-            b[i] = del;
         }
         for (size_t i = 0; i < *n && tries < VR_SHRINK_BUDGET; i++) {
             uint64_t old = b[i], cand[3] = {0, old / 2, old - 1};
@@ -207,8 +211,9 @@ int vr_run_prop(vr_summary *s, const vr_prop *prop, const vr_options *opt)
             s->undecided_token = vr_token_encode(prop->id, &c);
             memcpy(s->undecided_note, r.note, sizeof r.note);
         }
+        /* (a case decided only at an escalated precision has no low rungs to show) */
         if (climbs && r.verdict == VR_HOLDS && !isnan(r.ladder[VR_RUNGS - 1]) &&
-            !(r.bits >= ladder_bits)) {
+            !strstr(r.note, "decided at") && !(r.bits >= ladder_bits)) {
             ladder_bits = r.bits;
             for (int k = 0; k < VR_RUNGS; k++)
                 s->ladder[k] = r.ladder[k];

@@ -171,6 +171,15 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
    kinks: what vr_check_derivative compares against, exposed for the engine's own tests. */
 int vr_fd_jacobian(mpfr_ptr D, mpfr_ptr E, const vr_map *map, const double *x, dp_mpws *ws);
 
+/* Is a sign statement true? (sign.c)  w_ij ∂f_i/∂x_j(x) >= 0 for every entry with w_ij != 0
+   (w is q x n), f smooth near x (map->nk must be 0; map->jac is not used): the finite
+   difference against 0 within twice its error estimate.  An entry within that of 0 holds only if
+   the estimate claims p/4 bits (a true "≥ 0" is often exactly 0), the precision raised as
+   vr_check_derivative raises it; a refutation is confirmed at 2p.  A failing entry's row has the
+   statement's bound, 0, as its analytic value and w_ij D_ij as its reference. */
+int vr_check_sign(vr_result *r, const vr_map *map, const double *x, const double *w,
+                  vr_ctx *ctx);
+
 /* The error of a plain central difference of entry (i, j) as the step h = 2^e shrinks, in
    double precision (MPFR at 53 bits) and at prec: the V of truncation against rounding.
    err53[k], errp[k] for e = -1, -2, ..., -nsteps, relative to the statement's value at 2 prec. */
@@ -193,6 +202,26 @@ typedef struct {
 int vr_check_double(vr_result *r, const vr_op *op, const vr_case *c, vr_ctx *ctx);
 
 #include "bounds.h"
+
+/* ---- is an identity true? (identity.c) --------------------------------------------------------
+   lhs = rhs, two q-vectors evaluated in MPFR at ws->prec.  bound fills allowed[i], the largest
+   |lhs_i - rhs_i| the rounding of both sides at ws->prec can explain (the caller's error
+   analysis, rounded up), and scale[i], the size the entry is measured against: bits of agreement
+   are log2(scale_i / |lhs_i - rhs_i|).  Where the allowance leaves fewer than p/4 bits of the
+   scale, the check is repeated at doubled precision (up to 32768 bits) or is undecided; a
+   refutation is confirmed at 2p; ctx->ladder re-evaluates at each vr_ladder[k]. */
+typedef struct {
+    const char *name; /* names the entries in failure tables: "ΣS" gives "ΣS[0]" */
+    size_t q;
+    int (*lhs)(mpfr_ptr out, const void *data, dp_mpws *ws);
+    int (*rhs)(mpfr_ptr out, const void *data, dp_mpws *ws);
+    int (*bound)(mpfr_ptr allowed, mpfr_ptr scale, mpfr_srcptr lhs, mpfr_srcptr rhs,
+                 const void *data, dp_mpws *ws);
+    const void *data;
+    /* Optional: names entry i ("dS/dz[1,0]"); NULL gives name[i]. */
+    void (*entry_name)(char *buf, size_t len, size_t i, const void *data);
+} vr_identity;
+int vr_check_identity(vr_result *r, const vr_identity *id, vr_ctx *ctx);
 
 /* ---- propositions ------------------------------------------------------------------------------ */
 
