@@ -92,6 +92,208 @@ static void bound(double *bnd, const vr_case *c, mpfr_srcptr g, double u)
 
 static const vr_op op = {"loss,dθ", nout, impl, ref, bound};
 
+/* ---- the definitions: N(X^1) and ξ^global as the library computes them, against their
+   composition from the layers (net.c) in MPFR, and the double N and ξ^global against MPFR ---- */
+
+/* N(X^1) of the library (lhs) and S(z^p) of the composed forward pass (rhs). */
+static int net_lib(mpfr_ptr out, const void *data, dp_mpws *ws)
+{
+    const net *N = data;
+    double *theta = net_pack(N);
+    dp_mpmark mk = dp_mpws_mark(ws);
+    mpfr_ptr th = theta ? pr_mp(ws, theta, N->nparam) : NULL, x = pr_mp(ws, N->X, N->m[0]);
+    int st = th && x ? DP_OK : DP_ENOMEM;
+    mpfr_ptr W[NET_MAXP], b[NET_MAXP];
+    for (size_t k = 0; k < N->p; k++)
+        W[k] = th + N->offW[k], b[k] = th + N->offb[k];
+    dp_net_mp net_mp = {N->p, N->m, W, b};
+    if (st == DP_OK)
+        st = vr_lib->network_mp(out, &net_mp, x, ws);
+    dp_mpws_release(ws, mk);
+    free(theta);
+    return st;
+}
+
+static int net_def(mpfr_ptr out, const void *data, dp_mpws *ws)
+{
+    const net *N = data;
+    double *theta = net_pack(N);
+    dp_mpmark mk = dp_mpws_mark(ws);
+    mpfr_ptr th = theta ? pr_mp(ws, theta, N->nparam) : NULL, x = pr_mp(ws, N->X, N->m[0]);
+    net_pass ps;
+    int st = th && x ? net_forward(&ps, N, th, x, NULL, NULL, ws) : DP_ENOMEM;
+    if (st == DP_OK)
+        st = dp_softmax_mp(out, ps.z[N->p - 1], N->m[N->p], ws);
+    dp_mpws_release(ws, mk);
+    free(theta);
+    return st;
+}
+
+/* Both sides make the same operations in a different order of calls: they differ by a few
+   roundings of 2^-p on terms no larger than the logits' spread; 2^-(p/2) of the larger of 1 and
+   the value leaves that room many times over and still sees a formula computed in double
+   (2^-53) or a mean for a sum (a factor n). */
+static int def_bound(mpfr_ptr allowed, mpfr_ptr scale, mpfr_srcptr lhs, mpfr_srcptr rhs,
+                     size_t q, dp_mpws *ws)
+{
+    (void)lhs;
+    for (size_t i = 0; i < q; i++) {
+        mpfr_abs(scale + i, rhs + i, MPFR_RNDU);
+        if (mpfr_cmp_ui(scale + i, 1) < 0)
+            mpfr_set_ui(scale + i, 1, MPFR_RNDN);
+        mpfr_mul_2si(allowed + i, scale + i, -(long)ws->prec / 2, MPFR_RNDU);
+    }
+    return DP_OK;
+}
+
+static int net_bound(mpfr_ptr allowed, mpfr_ptr scale, mpfr_srcptr lhs, mpfr_srcptr rhs,
+                     const void *data, dp_mpws *ws)
+{
+    return def_bound(allowed, scale, lhs, rhs, ((const net *)data)->m[((const net *)data)->p], ws);
+}
+
+static int loss_lib(mpfr_ptr out, const void *data, dp_mpws *ws)
+{
+    const net *N = data;
+    double *theta = net_pack(N);
+    dp_mpmark mk = dp_mpws_mark(ws);
+    mpfr_ptr th = theta ? pr_mp(ws, theta, N->nparam) : NULL;
+    mpfr_ptr X = pr_mp(ws, N->X, N->n * N->m[0]), Y = pr_mp(ws, N->Y, N->n * N->m[N->p]);
+    int st = th && X && Y ? DP_OK : DP_ENOMEM;
+    mpfr_ptr W[NET_MAXP], b[NET_MAXP];
+    for (size_t k = 0; k < N->p; k++)
+        W[k] = th + N->offW[k], b[k] = th + N->offb[k];
+    dp_net_mp net_mp = {N->p, N->m, W, b};
+    if (st == DP_OK)
+        st = vr_lib->global_loss_mp(out, &net_mp, X, Y, N->n, ws);
+    dp_mpws_release(ws, mk);
+    free(theta);
+    return st;
+}
+
+static int loss_def(mpfr_ptr out, const void *data, dp_mpws *ws)
+{
+    const net *N = data;
+    double *theta = net_pack(N);
+    dp_mpmark mk = dp_mpws_mark(ws);
+    mpfr_ptr th = theta ? pr_mp(ws, theta, N->nparam) : NULL;
+    int st = th ? net_loss(out, NULL, th, N, NULL, ws) : DP_ENOMEM; /* Σ_i ξ(N(X^i)) */
+    dp_mpws_release(ws, mk);
+    free(theta);
+    return st;
+}
+
+static int loss_bound(mpfr_ptr allowed, mpfr_ptr scale, mpfr_srcptr lhs, mpfr_srcptr rhs,
+                      const void *data, dp_mpws *ws)
+{
+    (void)data;
+    return def_bound(allowed, scale, lhs, rhs, 1, ws);
+}
+
+/* The double N(X^1) within vr_bound_network_output; the double ξ^global within the loss entry
+   of vr_bound_network_gradient. */
+static size_t n_net(const vr_case *c)
+{
+    net N;
+    return net_read(&N, c) ? N.m[N.p] : 0;
+}
+
+static size_t n_loss(const vr_case *c)
+{
+    net N;
+    return net_read(&N, c) ? 1 : 0;
+}
+
+static int net_call(double *out, const vr_case *c, int loss)
+{
+    net N;
+    net_read(&N, c);
+    double *theta = net_pack(&N);
+    if (theta == NULL)
+        return DP_ENOMEM;
+    double *W[NET_MAXP], *b[NET_MAXP];
+    for (size_t k = 0; k < N.p; k++)
+        W[k] = theta + N.offW[k], b[k] = theta + N.offb[k];
+    dp_net dnet = {N.p, N.m, W, b};
+    dp_netws ws;
+    int st = dp_netws_init(&ws, N.m, N.p);
+    if (st == DP_OK)
+        st = loss ? vr_lib->global_loss(out, &dnet, N.X, N.Y, N.n, &ws)
+                  : vr_lib->network(out, &dnet, N.X, &ws);
+    dp_netws_clear(&ws);
+    free(theta);
+    return st;
+}
+
+static int net_impl(double *out, const vr_case *c)
+{
+    return net_call(out, c, 0);
+}
+
+static int loss_impl(double *out, const vr_case *c)
+{
+    return net_call(out, c, 1);
+}
+
+static int net_ref(mpfr_ptr out, const vr_case *c, dp_mpws *ws)
+{
+    net N;
+    net_read(&N, c);
+    return net_def(out, &N, ws);
+}
+
+static int loss_ref(mpfr_ptr out, const vr_case *c, dp_mpws *ws)
+{
+    net N;
+    net_read(&N, c);
+    return loss_def(out, &N, ws);
+}
+
+static void net_out_bound(double *bnd, const vr_case *c, mpfr_srcptr g, double u)
+{
+    net N;
+    (void)g;
+    net_read(&N, c);
+    if (vr_bound_network_output(bnd, N.p, N.m, N.W, N.b, N.X, u) != DP_OK)
+        for (size_t i = 0; i < N.m[N.p]; i++)
+            bnd[i] = 0;
+}
+
+static void loss_out_bound(double *bnd, const vr_case *c, mpfr_srcptr g, double u)
+{
+    net N;
+    (void)g;
+    net_read(&N, c);
+    double *all = malloc((1 + N.nparam) * sizeof *all);
+    bnd[0] = 0;
+    if (all && vr_bound_network_gradient(all, N.p, N.m, N.W, N.b, N.X, N.Y, N.n, u) == DP_OK)
+        bnd[0] = all[0];
+    free(all);
+}
+
+static const vr_op net_op = {"N(X^1)", n_net, net_impl, net_ref, net_out_bound};
+static const vr_op loss_op = {"ξ^global", n_loss, loss_impl, loss_ref, loss_out_bound};
+
+/* All four for one instance, merged into r. */
+static int check_definitions(vr_result *r, const vr_case *c, const net *N, vr_ctx *ctx)
+{
+    vr_identity nid = {"N(X^1)", N->m[N->p], net_lib, net_def, net_bound, N, NULL};
+    vr_identity lid = {"ξ^global", 1, loss_lib, loss_def, loss_bound, N, NULL};
+    const vr_identity *ids[2] = {&nid, &lid};
+    const vr_op *ops[2] = {&net_op, &loss_op};
+    int st = DP_OK, ladder = ctx->ladder;
+    ctx->ladder = 0; /* the ladder shown is the theorem's */
+    for (int k = 0; k < 2 && st == DP_OK; k++) {
+        vr_result part;
+        if ((st = vr_check_identity(&part, ids[k], ctx)) == DP_OK)
+            vr_result_merge(r, &part);
+        if (st == DP_OK && (st = vr_check_double(&part, ops[k], c, ctx)) == DP_OK)
+            vr_result_merge(r, &part);
+    }
+    ctx->ladder = ladder;
+    return st;
+}
+
 static int check_with(vr_result *r, const vr_case *c, vr_ctx *ctx, vr_jac statement_gradient)
 {
     net N;
@@ -109,6 +311,8 @@ static int check_with(vr_result *r, const vr_case *c, vr_ctx *ctx, vr_jac statem
         st = vr_check_double(&acc, &op, c, ctx);
         if (st == DP_OK)
             vr_result_merge(r, &acc);
+        if (st == DP_OK)
+            st = check_definitions(r, c, &N, ctx);
     }
     r->classes |= net_classes(&N);
     return st;

@@ -182,14 +182,14 @@ static void general_bound(double *b, const vr_case *c, mpfr_srcptr g, double u)
 {
     inst I;
     read_inst(&I, c);
-    vr_bound_softmax_cce_gradient(b, I.z, I.m, I.sum, g, u);
+    vr_bound_softmax_cce_gradient(b, I.z, I.yhat, I.m, I.sum, g, u);
 }
 
 static void doc_bound(double *b, const vr_case *c, mpfr_srcptr g, double u)
 {
     inst I;
     read_inst(&I, c);
-    vr_bound_softmax_cce_gradient(b, I.z, I.m, 1.0, g, u);
+    vr_bound_softmax_cce_gradient(b, I.z, I.yhat, I.m, 1.0, g, u);
 }
 
 static void sum_bound(double *b, const vr_case *c, mpfr_srcptr g, double u)
@@ -199,6 +199,37 @@ static void sum_bound(double *b, const vr_case *c, mpfr_srcptr g, double u)
     b[m] = vr_bound_sum(b, g, m, u);
 }
 
+/* the loss itself, ξ^ŷ(S(z)) (1), within vr_bound_softmax_cce */
+static size_t n_loss(const vr_case *c)
+{
+    inst I;
+    return read_inst(&I, c) ? 1 : 0;
+}
+
+static int loss_impl(double *l, const vr_case *c)
+{
+    inst I;
+    read_inst(&I, c);
+    return vr_lib->softmax_cce(l, I.yhat, I.z, I.m);
+}
+
+static int loss_ref(mpfr_ptr l, const vr_case *c, dp_mpws *ws)
+{
+    inst I;
+    read_inst(&I, c);
+    mpfr_ptr yhat = pr_mp(ws, I.yhat, I.m), z = pr_mp(ws, I.z, I.m);
+    return yhat && z ? vr_lib->softmax_cce_mp(l, yhat, z, I.m, ws) : DP_ENOMEM;
+}
+
+static void loss_bound(double *b, const vr_case *c, mpfr_srcptr l, double u)
+{
+    inst I;
+    (void)l;
+    read_inst(&I, c);
+    vr_bound_softmax_cce(b, I.yhat, I.z, I.m, u);
+}
+
+static const vr_op loss_op = {"ξ∘S", n_loss, loss_impl, loss_ref, loss_bound};
 static const vr_op general_op = {"SΣŷ−ŷ", n_grad, general_impl, general_ref, general_bound};
 static const vr_op doc_op = {"S−ŷ", n_grad, doc_impl, doc_ref, doc_bound};
 static const vr_op sum_op = {"S−ŷ|Σ", n_sum, sum_impl, sum_ref, sum_bound};
@@ -257,6 +288,8 @@ static int check(vr_result *r, const vr_case *c, vr_ctx *ctx)
     if (st == DP_OK && (st = vr_check_double(&part, &general_op, c, ctx)) == DP_OK)
         vr_result_merge(r, &part);
     if (st == DP_OK && (st = vr_check_double(&part, &doc_op, c, ctx)) == DP_OK)
+        vr_result_merge(r, &part);
+    if (st == DP_OK && (st = vr_check_double(&part, &loss_op, c, ctx)) == DP_OK)
         vr_result_merge(r, &part);
     r->classes |= classes(&I);
     return st;

@@ -52,6 +52,11 @@ int vr_check_double(vr_result *r, const vr_op *op, const vr_case *c, vr_ctx *ctx
                          mpfr_get_d(t, MPFR_RNDU));
             else
                 ratio = mpfr_zero_p(d) ? 0 : INFINITY;
+            /* an output held exactly (bound 0) must also carry the reference's sign of zero:
+               ReLU(-0.0) is +0.0 (docs/conventions.md) */
+            if (bound[i] == 0 && got[i] == 0 && mpfr_zero_p(ref + i) &&
+                !signbit(got[i]) != !mpfr_signbit(ref + i))
+                ratio = INFINITY;
             r->err_ratio = fmax(r->err_ratio, ratio);
             if (!(ratio <= 1)) {
                 char idx[32];

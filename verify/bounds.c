@@ -61,6 +61,27 @@ void vr_bound_cce(double *bound, const double *yhat, const double *y, size_t m, 
     bound[0] = ((double)m + 4) * u * s * (1 + 1e-10) + eta_of(u); /* 1e-10: log's own rounding */
 }
 
+/* xi(S(z)) = sum_j yhat_j ((max z - z_j) + log1p(t)) (src/loss.c): each difference rounds
+   (u |max z - z_j|), t's terms are each within (|d_k| + 2) u with e^{d_k} |d_k| <= 1/e, so t
+   errs by (m/e + (m + 2) t) u and log1p(t) by that over 1 + t plus its own 2u; the sum, the
+   product by yhat_j and the m additions are (m + 4) u of the terms' magnitudes. */
+void vr_bound_softmax_cce(double *bound, const double *yhat, const double *z, size_t m, double u)
+{
+    double zmax = maxv(z, m), t = -1, c = 0, terms = 0;
+    for (size_t j = 0; j < m; j++) {
+        t += exp(z[j] - zmax); /* the argmax's e^0 = 1 is the -1 */
+        c += fabs(yhat[j]);
+    }
+    double lse = log1p(t);
+    for (size_t j = 0; j < m; j++)
+        terms += fabs(yhat[j]) * ((zmax - z[j]) + lse);
+    bound[0] = (((double)m + 4) * u * terms +
+                c * (((double)m / 2.718281828459045 + ((double)m + 2) * t) * u / (1 + t) +
+                     2 * u * lse)) *
+                   (1 + 1e-10) +
+               eta_of(u);
+}
+
 /* -yhat_j / y_j: one division. */
 void vr_bound_cce_gradient(double *bound, size_t m, mpfr_srcptr g, double u)
 {
@@ -68,16 +89,31 @@ void vr_bound_cce_gradient(double *bound, size_t m, mpfr_srcptr g, double u)
         bound[j] = u * fabs(mpfr_get_d(g + j, MPFR_RNDU)) + eta_of(u);
 }
 
-/* fma(S_j, c, -yhat_j) with c = 1 or c = sum yhat (m additions of 0s and 1s: exact): S_j's bound
-   times |c|, and the fma's one rounding of the result. */
-void vr_bound_softmax_cce_gradient(double *bound, const double *z, size_t m, double c,
-                                   mpfr_srcptr g, double u)
+/* src/loss.c computes S_j c - yhat_j in two ways.  Where yhat_j != 0 and S_j > 1/2, as
+   (c - yhat_j) - c (1 - S_j) with 1 - S_j = r_j / (1 + t), r_j a sum of terms e_k each within
+   (|d_k| + 2) u (and e_k |d_k| <= 1/e): 1 - S_j is within (D + 2m + 6) u of itself relative,
+   D = max |d_k|; the subtraction c - yhat_j (0s and 1s: exact), the fma and the division add
+   2u.  Elsewhere as fma(S_j, c, -yhat_j): S_j's bound (|d_j| + m + 6) u S_j times |c| and the
+   fma's rounding.  So the dominant class of a confident prediction, g_j = -(1 - S_j) ~ -1e-18,
+   is held to a bound relative to itself, not to 1. */
+void vr_bound_softmax_cce_gradient(double *bound, const double *z, const double *yhat, size_t m,
+                                   double c, mpfr_srcptr g, double u)
 {
-    double zmax = maxv(z, m);
+    double zmax = maxv(z, m), D = 0, sum = 0;
     for (size_t j = 0; j < m; j++) {
-        double Sj = exp(z[j] - zmax); /* an upper bound of S_j (1 + t >= 1), good to a few u */
-        bound[j] = ((zmax - z[j]) + (double)m + 7) * u * Sj * fabs(c) * (1 + 1e-10) +
-                   u * fabs(mpfr_get_d(g + j, MPFR_RNDU)) + eta_of(u);
+        D = fmax(D, zmax - z[j]);
+        sum += exp(z[j] - zmax);
+    }
+    for (size_t j = 0; j < m; j++) {
+        double Sj = exp(z[j] - zmax) / sum; /* S_j to a few u: enough for a bound's size */
+        double gj = fabs(mpfr_get_d(g + j, MPFR_RNDU));
+        if (yhat[j] != 0 && Sj > 0.5)
+            bound[j] = ((zmax - z[j]) + D + 2 * (double)m + 8) * u * fabs(c) * (1 - Sj) *
+                           (1 + 1e-10) +
+                       u * (fabs(c - yhat[j]) + gj) + eta_of(u);
+        else
+            bound[j] = ((zmax - z[j]) + (double)m + 7) * u * Sj * fabs(c) * (1 + 1e-10) +
+                       u * gj + eta_of(u);
     }
 }
 

@@ -11,11 +11,15 @@ void vr_bound_softmax(double *bound, const double *z, size_t m, mpfr_srcptr S, d
 void vr_bound_softmax_jacobian(double *bound, const double *z, size_t m, mpfr_srcptr J, double u);
 void vr_bound_cce(double *bound, const double *yhat, const double *y, size_t m, double u);
 void vr_bound_cce_gradient(double *bound, size_t m, mpfr_srcptr g, double u);
-void vr_bound_softmax_cce_gradient(double *bound, const double *z, size_t m, double c,
-                                   mpfr_srcptr g, double u);
+void vr_bound_softmax_cce(double *bound, const double *yhat, const double *z, size_t m, double u);
+void vr_bound_softmax_cce_gradient(double *bound, const double *z, const double *yhat, size_t m,
+                                   double c, mpfr_srcptr g, double u);
 void vr_bound_dense(double *bound, const double *y, const double *W, const double *b, size_t m,
                     size_t mo, double u);
 
+/* N(x) of dp_network, one sample (m[p] outputs). */
+int vr_bound_network_output(double *bound, size_t p, const size_t *m, const double *const *W,
+                            const double *const *b, const double *x, double u);
 /* The loss then the gradient of dp_global_loss_gradient, packed W^1, b^1, W^2, ...: bound has
    1 + (number of parameters) entries.  Returns DP_ENOMEM if its scratch cannot be had. */
 int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const double *const *W,

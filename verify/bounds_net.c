@@ -24,6 +24,63 @@ typedef struct {
     double *z, *ez, *a, *ea; /* per layer, offsets into one block */
 } layer_vals;
 
+/* The forward pass of one sample with its absolute error bounds: z[k] at zs + offz[k], ReLU(z)
+   at as + offz[k], their bounds in ezs, eas; ea0 (zeros) is the input's. */
+static void forward(double *zs, double *ezs, double *as, double *eas, const double *ea0,
+                    const size_t *offz, size_t p, const size_t *m, const double *const *W,
+                    const double *const *b, const double *x, double u)
+{
+    for (size_t k = 0; k < p; k++) {
+        const double *a = k ? as + offz[k - 1] : x, *ea = k ? eas + offz[k - 1] : ea0;
+        for (size_t jp = 0; jp < m[k + 1]; jp++) {
+            double s = b[k][jp], mag = fabs(b[k][jp]), prop = 0;
+            for (size_t j = 0; j < m[k]; j++) {
+                s += W[k][jp * m[k] + j] * a[j];
+                mag += fabs(W[k][jp * m[k] + j] * a[j]);
+                prop += fabs(W[k][jp * m[k] + j]) * ea[j];
+            }
+            zs[offz[k] + jp] = s;
+            ezs[offz[k] + jp] = prop + ((double)m[k] + 1) * u * mag;
+            as[offz[k] + jp] = s > 0 ? s : 0;
+            eas[offz[k] + jp] = ezs[offz[k] + jp];
+        }
+    }
+}
+
+/* N(x) = S(z^p): S_k moves by S_k (ez_k + sum_l S_l ez_l) with z^p and rounds within
+   (|d_k| + m + 6) u S_k (vr_bound_softmax). */
+int vr_bound_network_output(double *bound, size_t p, const size_t *m, const double *const *W,
+                            const double *const *b, const double *x, double u)
+{
+    size_t mmax = 0, tot = 0, offz[64];
+    for (size_t k = 0; k <= p; k++)
+        mmax = m[k] > mmax ? m[k] : mmax;
+    for (size_t k = 0; k < p && k < 64; k++) {
+        offz[k] = tot;
+        tot += m[k + 1];
+    }
+    double *buf = calloc(4 * tot + 2 * mmax, sizeof *buf);
+    if (buf == NULL)
+        return DP_ENOMEM;
+    double *zs = buf, *ezs = buf + tot, *as = buf + 2 * tot, *eas = buf + 3 * tot,
+           *ea0 = buf + 4 * tot, *S = ea0 + mmax;
+    forward(zs, ezs, as, eas, ea0, offz, p, m, W, b, x, u);
+    const double *z = zs + offz[p - 1], *ez = ezs + offz[p - 1];
+    double zmax = z[0], sum = 0, sez = 0;
+    for (size_t j = 0; j < m[p]; j++)
+        zmax = fmax(zmax, z[j]);
+    for (size_t j = 0; j < m[p]; j++)
+        sum += S[j] = exp(z[j] - zmax);
+    for (size_t j = 0; j < m[p]; j++)
+        sez += (S[j] /= sum) * ez[j];
+    for (size_t j = 0; j < m[p]; j++)
+        bound[j] = (S[j] * (ez[j] + sez) + ((zmax - z[j]) + (double)m[p] + 6) * u * S[j]) *
+                       VR_NET_SLACK +
+                   (u == VR_U_FLOAT ? 0x1p-149 : 0x1p-1074);
+    free(buf);
+    return DP_OK;
+}
+
 int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const double *const *W,
                               const double *const *b, const double *X, const double *Y, size_t n,
                               double u)
@@ -52,22 +109,7 @@ int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const do
     }
     for (size_t i = 0; i < n; i++) {
         const double *x = X + i * m[0], *y = Y + i * m[p];
-        /* forward */
-        for (size_t k = 0; k < p; k++) {
-            const double *a = k ? as + offz[k - 1] : x, *ea = k ? eas + offz[k - 1] : ea0;
-            for (size_t jp = 0; jp < m[k + 1]; jp++) {
-                double s = b[k][jp], mag = fabs(b[k][jp]), prop = 0;
-                for (size_t j = 0; j < m[k]; j++) {
-                    s += W[k][jp * m[k] + j] * a[j];
-                    mag += fabs(W[k][jp * m[k] + j] * a[j]);
-                    prop += fabs(W[k][jp * m[k] + j]) * ea[j];
-                }
-                zs[offz[k] + jp] = s;
-                ezs[offz[k] + jp] = prop + ((double)m[k] + 1) * u * mag;
-                as[offz[k] + jp] = s > 0 ? s : 0;
-                eas[offz[k] + jp] = ezs[offz[k] + jp];
-            }
-        }
+        forward(zs, ezs, as, eas, ea0, offz, p, m, W, b, x, u);
         /* the loss and delta^p */
         size_t mp = m[p];
         const double *z = zs + offz[p - 1], *ez = ezs + offz[p - 1];
