@@ -14,6 +14,7 @@ extern const vr_prop pr_softmax_cce_gradient;
 extern const vr_prop pr_softmax_cce_gradient_as_written;
 extern const vr_prop pr_softmax_cce_gradient_sum;
 extern const vr_prop pr_dense_partials;
+extern const vr_prop pr_dense_backward;
 extern const vr_prop pr_dense_relu_partials;
 extern const vr_prop pr_dense_relu_partials_weight;
 extern const vr_prop pr_dense_relu_partials_y;
@@ -36,6 +37,7 @@ const vr_prop *const vr_props[] = {
     &pr_softmax_cce_gradient_as_written,
     &pr_softmax_cce_gradient_sum,
     &pr_dense_partials,
+    &pr_dense_backward,
     &pr_dense_relu_partials,
     &pr_dense_relu_partials_weight,
     &pr_dense_relu_partials_y,

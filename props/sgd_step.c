@@ -2,7 +2,9 @@
    batch, decreases the global loss to first order: d/dη ξ^global(θ − η ∇ξ^global(θ)) at η = 0
    is −‖∇ξ^global(θ)‖².  The document names SGD as its optimiser and leaves §6 empty; this is the
    property an implementation of the step must have. */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "net.h"
 
 static const char statement[] =
@@ -63,6 +65,81 @@ static int slope(mpfr_ptr J, mpfr_srcptr eta, const void *data, dp_mpws *ws)
     return st;
 }
 
+/* ---- the double step against MPFR: θ' = θ − η g with η = 1/16 (exact), within η times the
+   gradient's running error bound plus the fma's one rounding of θ' --------------------------- */
+
+static const double step_eta = 0.0625;
+
+static size_t nout(const vr_case *c)
+{
+    net N;
+    return net_read(&N, c) ? N.nparam : 0;
+}
+
+static int impl(double *out, const vr_case *c)
+{
+    net N;
+    net_read(&N, c);
+    double *theta = net_pack(&N), *g = malloc(N.nparam * sizeof *g);
+    int st = theta && g ? DP_OK : DP_ENOMEM;
+    double *W[NET_MAXP], *b[NET_MAXP], *gW[NET_MAXP], *gb[NET_MAXP];
+    for (size_t k = 0; st == DP_OK && k < N.p; k++) {
+        W[k] = theta + N.offW[k], b[k] = theta + N.offb[k];
+        gW[k] = g + N.offW[k], gb[k] = g + N.offb[k];
+    }
+    dp_net dnet = {N.p, N.m, W, b};
+    dp_netws ws = {NULL, 0};
+    if (st == DP_OK)
+        st = dp_netws_init(&ws, N.m, N.p);
+    if (st == DP_OK)
+        st = vr_lib->sgd_step(NULL, &dnet, gW, gb, step_eta, N.X, N.Y, N.n, &ws);
+    if (st == DP_OK)
+        memcpy(out, theta, N.nparam * sizeof *out);
+    dp_netws_clear(&ws);
+    free(theta);
+    free(g);
+    return st;
+}
+
+static int ref(mpfr_ptr out, const vr_case *c, dp_mpws *ws)
+{
+    net N;
+    net_read(&N, c);
+    double *theta = net_pack(&N);
+    mpfr_ptr g = dp_mpws_push(ws, N.nparam + 1), eta = g ? g + N.nparam : NULL;
+    mpfr_ptr X = pr_mp(ws, N.X, N.n * N.m[0]), Y = pr_mp(ws, N.Y, N.n * N.m[N.p]);
+    int st = theta && eta && X && Y ? DP_OK : DP_ENOMEM;
+    mpfr_ptr W[NET_MAXP], b[NET_MAXP], gW[NET_MAXP], gb[NET_MAXP];
+    for (size_t i = 0; st == DP_OK && i < N.nparam; i++)
+        mpfr_set_d(out + i, theta[i], MPFR_RNDN);
+    for (size_t k = 0; k < N.p; k++) {
+        W[k] = out + N.offW[k], b[k] = out + N.offb[k];
+        gW[k] = g + N.offW[k], gb[k] = g + N.offb[k];
+    }
+    dp_net_mp net_mp = {N.p, N.m, W, b};
+    if (st == DP_OK) {
+        mpfr_set_d(eta, step_eta, MPFR_RNDN);
+        st = vr_lib->sgd_step_mp(NULL, &net_mp, gW, gb, eta, X, Y, N.n, ws);
+    }
+    free(theta);
+    return st;
+}
+
+static void bound(double *bnd, const vr_case *c, mpfr_srcptr th, double u)
+{
+    net N;
+    net_read(&N, c);
+    double *gb = malloc((1 + N.nparam) * sizeof *gb);
+    int ok = gb && vr_bound_network_gradient(gb, N.p, N.m, N.W, N.b, N.X, N.Y, N.n, u) == DP_OK;
+    for (size_t i = 0; i < N.nparam; i++)
+        bnd[i] = ok ? step_eta * gb[1 + i] + u * fabs(mpfr_get_d(th + i, MPFR_RNDU)) +
+                          (u == VR_U_FLOAT ? 0x1p-149 : 0x1p-1074)
+                    : 0;
+    free(gb);
+}
+
+static const vr_op op = {"θ−ηg", nout, impl, ref, bound};
+
 static int check(vr_result *r, const vr_case *c, vr_ctx *ctx)
 {
     net N;
@@ -71,6 +148,11 @@ static int check(vr_result *r, const vr_case *c, vr_ctx *ctx)
     const double eta0 = 0;
     vr_map map = {"dξ(θ-ηg)/dη", phi, slope, 1, 1, N.nk, &N, VR_SCALE_UNIT, NULL};
     int st = vr_check_derivative(r, &map, &eta0, ctx);
+    if (st == DP_OK) {
+        vr_result acc;
+        if ((st = vr_check_double(&acc, &op, c, ctx)) == DP_OK)
+            vr_result_merge(r, &acc);
+    }
     r->classes |= net_classes(&N);
     return st;
 }

@@ -10,7 +10,9 @@
    moves by c S_j (ez_j + sum_l S_l ez_l) and rounds within (|d_j| + D + 2m + 8) u c min(S_j,
    1 - S_j) + u |delta_j|; g_y = delta W errs by |W|^T edelta + m u |delta||W|; where |z^k| <= ez^k
    the indicator itself is uncertain and delta^k may be anything between 0 and g_y.  Products
-   delta (x) a add |edelta||a| + |delta| ea + u|delta a|, and summing n samples n u sum|.|. */
+   delta (x) a add |edelta||a| + |delta| ea + u|delta a|, and summing n samples n u sum|.|.
+   Every operation may also lose half a subnormal to gradual underflow: an eta per operation is
+   carried along with the relative terms. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,12 @@ typedef struct {
 
 /* The forward pass of one sample with its absolute error bounds: z[k] at zs + offz[k], ReLU(z)
    at as + offz[k], their bounds in ezs, eas; ea0 (zeros) is the input's. */
+/* Gradual underflow: every operation may also lose half a subnormal, absolutely. */
+static double eta_of(double u)
+{
+    return u == VR_U_FLOAT ? 0x1p-149 : 0x1p-1074;
+}
+
 static void forward(double *zs, double *ezs, double *as, double *eas, const double *ea0,
                     const size_t *offz, size_t p, const size_t *m, const double *const *W,
                     const double *const *b, const double *x, double u)
@@ -40,7 +48,7 @@ static void forward(double *zs, double *ezs, double *as, double *eas, const doub
                 prop += fabs(W[k][jp * m[k] + j]) * ea[j];
             }
             zs[offz[k] + jp] = s;
-            ezs[offz[k] + jp] = prop + ((double)m[k] + 1) * u * mag;
+            ezs[offz[k] + jp] = prop + ((double)m[k] + 1) * (u * mag + eta_of(u));
             as[offz[k] + jp] = s > 0 ? s : 0;
             eas[offz[k] + jp] = ezs[offz[k] + jp];
         }
@@ -142,7 +150,7 @@ int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const do
             edel[j] = fabs(c) * S[j] * (ez[j] + sez) +
                       ((zmax - z[j]) + D + 2 * (double)mp + 8) * u * fabs(c) *
                           (rest ? 1 - S[j] : S[j]) +
-                      u * (fabs(c - y[j]) + fabs(del[j]));
+                      u * (fabs(c - y[j]) + fabs(del[j])) + 4 * eta;
         }
         /* backward, layer by layer */
         for (size_t k = p; k-- > 0;) {
@@ -152,8 +160,8 @@ int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const do
             for (size_t jp = 0; jp < mo; jp++) {
                 for (size_t j = 0; j < mi; j++)
                     gWb[jp * mi + j] += edel[jp] * fabs(a[j]) + fabs(del[jp]) * ea[j] +
-                                        ((double)n + 1) * u * fabs(del[jp] * a[j]);
-                gbb[jp] += edel[jp] + (double)n * u * fabs(del[jp]);
+                                        ((double)n + 1) * (u * fabs(del[jp] * a[j]) + eta);
+                gbb[jp] += edel[jp] + (double)n * (u * fabs(del[jp]) + eta);
             }
             if (k == 0)
                 break;
@@ -165,7 +173,7 @@ int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const do
                     e += edel[jp] * fabs(W[k][jp * mi + j]);
                 }
                 gy[j] = s;
-                egy[j] = e + (double)mo * u * mag;
+                egy[j] = e + (double)mo * (u * mag + eta);
             }
             const double *zk = zs + offz[k - 1], *ezk = ezs + offz[k - 1];
             for (size_t j = 0; j < mi; j++) {
