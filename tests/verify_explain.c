@@ -36,6 +36,10 @@ START_TEST(explain_shows_the_proposition)
     ck_assert_msg(strstr(t, head) != NULL, "%s: statement missing", p->id);
     ck_assert_msg(strstr(t, "a worked instance") && strstr(t, "digits agree"), "%s", p->id);
     ck_assert_msg(strstr(t, "p =  512:") != NULL, "%s: no ladder", p->id);
+    if (p->expect == VR_EXPECT_HOLDS && (p->required & VR_CLASS_KINK))
+        ck_assert_msg(strstr(t, "at a kink") && strstr(t, "left ") && strstr(t, "right ") &&
+                          strstr(t, "convention ReLU'(0)=0"),
+                      "%s: no kink report", p->id);
     if (p->expect == VR_EXPECT_HOLDS) {
         ck_assert_msg(strstr(t, "holds: ") != NULL, "%s: worked instance not held:\n%s", p->id, t);
         char variant[96];

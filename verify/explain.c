@@ -132,6 +132,39 @@ static void errata(FILE *f, const vr_prop *prop, const vr_options *opt)
         fprintf(f, "  nowhere: the statement holds as written.\n");
 }
 
+/* For a proposition through ReLU: the first generated instance (sizes 1, 2, ...) whose check
+   meets a point where the function is not differentiable, and what happens there. */
+static int kink_instance(FILE *f, const vr_prop *prop, const vr_options *opt)
+{
+    vr_ctx ctx = {opt->prec, 0, {0}, NULL, 0, NULL};
+    int st = dp_mpws_init(&ctx.ws, opt->prec);
+    for (uint64_t s = opt->seed; st == DP_OK && s < opt->seed + 2000; s++) {
+        vr_src src;
+        vr_case c;
+        vr_result r;
+        vr_src_seed(&src, s);
+        vr_case_init(&c);
+        vr_result_init(&r);
+        st = prop->generate(&c, &src, 1 + s % 3);
+        vr_src_clear(&src);
+        if (st == DP_OK)
+            st = prop->check(&r, &c, &ctx);
+        if (st == DP_OK && strstr(r.note, "not differentiable") != NULL) {
+            rule(f, "at a kink: where ReLU has no derivative");
+            print_case(f, &c);
+            wrap(f, r.note);
+            fprintf(f, "  The one-sided derivatives differ, so there is no derivative; the "
+                       "statement is held to\n  the document's convention ReLU'(0) = 0, which "
+                       "is the derivative of the function with\n  that unit switched off.\n");
+            vr_case_clear(&c);
+            break;
+        }
+        vr_case_clear(&c);
+    }
+    dp_mpws_clear(&ctx.ws);
+    return st;
+}
+
 int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, const char *plot)
 {
     fprintf(f, "%s — §%s, %s\n", prop->id, prop->section, prop->title);
@@ -192,5 +225,7 @@ int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, c
             fclose(dat);
     }
     vr_case_clear(&c);
+    if (st == DP_OK && (prop->required & VR_CLASS_KINK))
+        st = kink_instance(f, prop, opt);
     return st;
 }
