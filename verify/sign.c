@@ -77,13 +77,11 @@ static int check_at(vr_result *r, const vr_map *map, const double *x, const doub
             int bad = mpfr_less_p(v, t) || mpfr_nan_p(v);
             int sure = mpfr_greater_p(v, tol);
             coarse |= !bad && !sure && bits < (double)p / 4;
-            char idx[64];
-            if ((bad && rows) || trace != NULL) {
-                if (map->entry_name != NULL)
-                    map->entry_name(idx, sizeof idx, i, j, map->data);
-                else
-                    snprintf(idx, sizeof idx, "%.20s[%zu,%zu]", map->name, i, j);
-            }
+            char idx[64]; /* named always: the note of a refutation uses it too */
+            if (map->entry_name != NULL)
+                map->entry_name(idx, sizeof idx, i, j, map->data);
+            else
+                snprintf(idx, sizeof idx, "%.20s[%zu,%zu]", map->name, i, j);
             if (trace != NULL) /* E is the change between extrapolation levels */
                 mpfr_fprintf(trace, "  %-14s w × finite difference % .24Re  ± %.2Re\n  %-14s "
                                     "%.0f digits agree across the extrapolation levels (%.0f "
