@@ -10,7 +10,8 @@
 
 static const char usage_text[] =
     "usage: dnnproof list\n"
-    "       dnnproof verify [ID...] [--cases N] [--seed S] [--prec BITS] [--ladder] [-j N]\n"
+    "       dnnproof verify [ID...] [--cases N] [--seed S] [--prec BITS] [--ladder] [--coverage]\n"
+    "                       [-j N]
     "                       [--format text|json|tap|junit] [--report DIR]\n"
     "       dnnproof verify --replay TOKEN [--prec BITS] [--format ...]\n"
     "       dnnproof explain ID [--seed S] [--prec BITS] [--plot DIR]\n"
@@ -29,6 +30,7 @@ static const char usage_text[] =
     "  --seed S     the run's seed (default 1); the same seed gives the same report\n"
     "  --prec BITS  working precision of the finite differences (default 128, at least 64)\n"
     "  --ladder     climb the precision ladder (64, 128, 256, 512) on every case\n"
+    "  --coverage   show how many cases hit each coverage class (kink, m=1, large-logit, ...)\n"
     "  -j N         check N propositions at a time\n"
     "  --replay T   check the one case of a replay token printed by an earlier run\n"
     "  --report DIR also write DIR/index.html, one self-contained page for the run\n";
@@ -159,6 +161,8 @@ static int cmd_verify(int argc, char **argv)
             if (v == NULL)
                 rc = usage_error("%s needs a directory", a);
             html = v, i++;
+        } else if (!strcmp(a, "--coverage")) {
+            opt.coverage = 1;
         } else if (!strcmp(a, "--ladder")) {
             opt.ladder = 1;
         } else if (!strcmp(a, "--replay")) {

@@ -86,6 +86,14 @@ void vr_report_text(FILE *f, const vr_summary *s, size_t n, const vr_options *op
                 x->ok ? "ok" : "FAIL", x->prop->id, x->prop->section, x->cases, bits, ratio,
                 x->seconds, outcome(x));
         bad += !x->ok;
+        if (opt->coverage) {
+            fprintf(f, "    coverage (cases):");
+            for (unsigned b = 0; b < VR_NCLASSES; b++)
+                if (x->class_cases[b] || ((x->prop->required >> b) & 1u))
+                    fprintf(f, " %s %zu%s", vr_class_name(b), x->class_cases[b],
+                            (x->prop->required >> b) & 1u ? "*" : "");
+            fputs("   (* required)\n", f);
+        }
         if (x->missing && !x->refuted && !x->failed) {
             classes_text(cls, sizeof cls, x->missing);
             fprintf(f, "    coverage: never hit %s\n", cls);
@@ -159,6 +167,14 @@ static json_t *result_json(const vr_result *r)
     return o;
 }
 
+static json_t *coverage_json(const vr_summary *x)
+{
+    json_t *o = json_object();
+    for (unsigned b = 0; b < VR_NCLASSES; b++)
+        json_object_set_new(o, vr_class_name(b), json_integer((json_int_t)x->class_cases[b]));
+    return o;
+}
+
 static json_t *classes_json(unsigned classes)
 {
     json_t *a = json_array();
@@ -189,6 +205,7 @@ void vr_report_json(FILE *f, const vr_summary *s, size_t n, const vr_options *op
         json_object_set_new(p, "min_bits", num_or_null(x->min_bits));
         json_object_set_new(p, "max_err_ratio", num_or_null(x->max_err_ratio));
         json_object_set_new(p, "classes", classes_json(x->classes));
+        json_object_set_new(p, "coverage", coverage_json(x));
         json_object_set_new(p, "missing", classes_json(x->missing));
         if (x->token != NULL) {
             json_object_set_new(p, "counterexample", case_json(&x->counterexample));

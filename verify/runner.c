@@ -144,6 +144,8 @@ static void tally(vr_summary *s, const vr_result *r)
     default: s->failed++; break;
     }
     s->classes |= r->classes;
+    for (unsigned b = 0; b < VR_NCLASSES; b++)
+        s->class_cases[b] += (r->classes >> b) & 1u;
     if (r->verdict == VR_HOLDS)
         s->min_bits = fmin(s->min_bits, r->bits);
     if (!isnan(r->err_ratio))

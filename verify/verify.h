@@ -262,6 +262,7 @@ typedef struct {
     size_t cases;         /* cases per proposition */
     mpfr_prec_t prec;     /* working precision */
     int ladder;           /* climb the ladder on every case (slow) */
+    int coverage;         /* text report: the cases of every coverage class */
 } vr_options;
 
 /* What a run found for one proposition. */
@@ -271,6 +272,7 @@ typedef struct {
     double min_bits, max_err_ratio;  /* over the cases */
     double ladder[VR_RUNGS];         /* of the counterexample, or of the last case */
     unsigned classes;                /* union over the cases */
+    size_t class_cases[VR_NCLASSES]; /* how many cases hit each class */
     unsigned missing;                /* required classes never hit */
     double seconds;
     int ok;                          /* matches the expectation and coverage is complete */
