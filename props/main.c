@@ -11,8 +11,7 @@
 static const char usage_text[] =
     "usage: dnnproof list\n"
     "       dnnproof verify [ID...] [--cases N] [--seed S] [--prec BITS] [--ladder] [--coverage]\n"
-    "                       [-j N]
-    "                       [--format text|json|tap|junit] [--report DIR]\n"
+    "                       [-j N] [--format text|json|tap|junit] [--report DIR]\n"
     "       dnnproof verify --replay TOKEN [--prec BITS] [--format ...]\n"
     "       dnnproof explain ID [--seed S] [--prec BITS] [--plot DIR]\n"
     "       dnnproof demo\n"
