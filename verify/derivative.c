@@ -19,6 +19,9 @@
    exactly, so the only roundings are the function's own. */
 enum { VR_LEVELS = 3 };
 
+/* Internal: a ReLU argument too close to 0 (but not 0) for any step; the case is undecided. */
+enum { VR_ENEAR = -2 };
+
 /* The allowed disagreement of one entry: |A - D| <= VR_FD_SAFETY E + rounding(A), E the finite
    difference's error estimate.  E is a difference of two extrapolation levels, which bounds the
    error of the better one once the sequence converges; the factor 2 leaves room for E being an
@@ -176,7 +179,7 @@ static int settle_step(long *e, int *moves, int *near, fdc *d, kinks *kk, size_t
         *e -= stride; /* exponential search: a kink 2^-1000 away is reached in ten tries */
         stride *= 2;
     }
-    return DP_EDOMAIN; /* an argument within 2^-16000 of 0 that is not 0: give up */
+    return VR_ENEAR; /* an argument within 2^-16000 of 0 that is not 0: give up */
 }
 
 typedef struct {
@@ -503,7 +506,7 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
             st = DP_OK;
         }
     }
-    if (st == DP_EDOMAIN) {
+    if (st == VR_ENEAR) {
         r->verdict = VR_UNDECIDED;
         snprintf(r->note, sizeof r->note, "a ReLU argument is too close to 0 to difference");
         return DP_OK;
@@ -523,7 +526,7 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
             snprintf(r->note, sizeof r->note, "a disagreement at %ld bits vanished at %ld",
                      (long)ctx->prec, 2 * (long)ctx->prec);
         }
-        st = st == DP_EDOMAIN ? DP_OK : st;
+        st = st == VR_ENEAR ? DP_OK : st;
     }
     if (st == DP_OK && ctx->trace != NULL)
         st = trace_curve(ctx, map, x);
@@ -532,7 +535,7 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
         vr_result_init(&l);
         st = check_at(&l, map, x, vr_ladder[k], NULL, 0, NULL, 0);
         r->ladder[k] = st == DP_OK ? l.bits : NAN;
-        st = st == DP_EDOMAIN ? DP_OK : st;
+        st = st == VR_ENEAR ? DP_OK : st;
     }
     return st;
 }
