@@ -13,7 +13,7 @@ static const char usage_text[] =
     "       dnnproof verify [ID...] [--cases N] [--seed S] [--prec BITS] [--ladder] [--coverage]\n"
     "                       [-j N] [--format text|json|tap|junit] [--report DIR]\n"
     "       dnnproof verify --replay TOKEN [--prec BITS] [--format ...]\n"
-    "       dnnproof explain ID [--seed S] [--prec BITS] [--plot DIR]\n"
+    "       dnnproof explain ID [--seed S] [--dims name=v,...] [--prec BITS] [--plot DIR]\n"
     "       dnnproof demo\n"
     "\n"
     "  list     the propositions of the document, one per line\n"
@@ -234,7 +234,7 @@ static int cmd_explain(int argc, char **argv)
 {
     vr_options opt = {.seed = 1, .cases = 100, .prec = 128, .ladder = 1};
     const vr_prop *prop = NULL;
-    const char *plot = NULL;
+    const char *plot = NULL, *dims = NULL;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x;
@@ -251,6 +251,11 @@ static int cmd_explain(int argc, char **argv)
             if (v == NULL)
                 return usage_error("%s needs a directory", a);
             plot = v, i++;
+        } else if (!strcmp(a, "--dims")) {
+            if (v == NULL || strchr(v, '=') == NULL || strlen(v) > 200)
+                return usage_error("--dims takes name=value[,name=value...], e.g. m=3 or "
+                                   "p=2,m1=3,m2=4,m3=3; not '%s'", v ? v : "");
+            dims = v, i++;
         } else if (a[0] == '-') {
             return usage_error("unknown option '%s'", a);
         } else if (prop != NULL) {
@@ -264,7 +269,13 @@ static int cmd_explain(int argc, char **argv)
     if (plot != NULL && plot_dir(plot) != 0)
         return 2;
     int color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-    int st = vr_explain(stdout, prop, &opt, color, plot);
+    int st = vr_explain(stdout, prop, &opt, color, plot, dims);
+    if (st == DP_EDIM && dims != NULL) {
+        fprintf(stderr, "dnnproof: explain: no instance of %s has the dimensions %s "
+                        "(dnnproof verify %s prints instances and their dimension names)\n",
+                prop->id, dims, prop->id);
+        return 2;
+    }
     if (st != DP_OK) {
         fprintf(stderr, "dnnproof: explain: %s\n", dp_strerror(st));
         return 2;

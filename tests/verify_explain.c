@@ -18,7 +18,7 @@ static char *explain(const vr_prop *p, const char *plot)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(vr_explain(f, p, &opt, 0, plot), DP_OK);
+    ck_assert_int_eq(vr_explain(f, p, &opt, 0, plot, NULL), DP_OK);
     fclose(f);
     return text;
 }

@@ -38,7 +38,7 @@ static int is_width(const char *name)
 
 /* A worked instance for a class: widths 2 to 4 with the largest 3 or 4, depth 2 if it has one,
    and values a student can read (0, or between 2^-10 and 16 in magnitude). */
-static int worked_size(const vr_case *c)
+static int readable(const vr_case *c)
 {
     for (size_t i = 0; i < c->narr; i++)
         for (size_t j = 0; j < c->arr[i].len; j++) {
@@ -46,6 +46,13 @@ static int worked_size(const vr_case *c)
             if (a > 16 || (a != 0 && a < 0x1p-10))
                 return 0;
         }
+    return 1;
+}
+
+static int worked_size(const vr_case *c)
+{
+    if (!readable(c))
+        return 0;
     size_t big = 0, small = SIZE_MAX, p = vr_case_getdim(c, "p");
     for (size_t i = 0; i < c->ndim; i++) {
         if (!is_width(c->dimname[i]))
@@ -56,21 +63,45 @@ static int worked_size(const vr_case *c)
     return big >= 3 && big <= 4 && (small >= 2 || big == small) && (p == 0 || p == 2);
 }
 
-/* A worked instance: the first of seeds S, S+1, ... that worked_size accepts, at size 3. */
-static int worked_instance(vr_case *c, const vr_prop *prop, uint64_t seed)
+/* Whether c has every dimension "name=value" of dims (comma-separated). */
+static int has_dims(const vr_case *c, const char *dims)
 {
-    for (uint64_t s = seed; s < seed + 5000; s++) {
-        vr_src src;
-        vr_src_seed(&src, s);
-        vr_case_init(c);
-        int st = prop->generate(c, &src, 3);
-        vr_src_clear(&src);
-        if (st != DP_OK)
-            return st;
-        if (worked_size(c))
-            return DP_OK;
-        vr_case_clear(c);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", dims);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (eq == NULL)
+            return 0;
+        *eq = '\0';
+        char *end;
+        unsigned long v = strtoul(eq + 1, &end, 10);
+        if (*end != '\0' || vr_case_getdim(c, tok) != v)
+            return 0;
     }
+    return 1;
+}
+
+/* A worked instance: the first of seeds S, S+1, ... that worked_size accepts (or, with dims,
+   that has those dimensions and readable values), generated at size 3 (or 6 to reach dims). */
+static int worked_instance(vr_case *c, const vr_prop *prop, uint64_t seed, const char *dims)
+{
+    /* with dims: readable values first, then any values */
+    for (int pass = 0; pass < (dims ? 2 : 1); pass++)
+        for (uint64_t s = seed; s < seed + 100000; s++) {
+            vr_src src;
+            vr_src_seed(&src, s);
+            vr_case_init(c);
+            int st = prop->generate(c, &src, dims ? 6 : 3);
+            vr_src_clear(&src);
+            if (st != DP_OK)
+                return st;
+            if (dims ? has_dims(c, dims) && (pass == 1 || readable(c)) : worked_size(c))
+                return DP_OK;
+            vr_case_clear(c);
+        }
+    if (dims != NULL)
+        return DP_EDIM; /* no instance of the proposition has these dimensions */
     vr_src src;
     vr_src_seed(&src, seed);
     int st = prop->generate(c, &src, 3);
@@ -165,8 +196,13 @@ static int kink_instance(FILE *f, const vr_prop *prop, const vr_options *opt)
     return st;
 }
 
-int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, const char *plot)
+int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, const char *plot,
+               const char *dims)
 {
+    vr_case c;
+    int st = worked_instance(&c, prop, opt->seed, dims);
+    if (st != DP_OK)
+        return st;
     fprintf(f, "%s — §%s, %s\n", prop->id, prop->section, prop->title);
     rule(f, "as the document writes it");
     wrap(f, prop->statement);
@@ -179,10 +215,6 @@ int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, c
         errata(f, prop, opt);
     }
 
-    vr_case c;
-    int st = worked_instance(&c, prop, opt->seed);
-    if (st != DP_OK)
-        return st;
     rule(f, "a worked instance");
     print_case(f, &c);
     for (size_t i = 0; i < vr_ndescribers; i++)

@@ -290,8 +290,10 @@ int vr_run_prop(vr_summary *out, const vr_prop *prop, const vr_options *opt);
 int vr_replay(vr_summary *out, const char *token, const vr_options *opt);
 
 /* `dnnproof explain` (explain.c): one proposition shown in full on f; color marks agreeing
-   digits; plot, when not NULL, is a directory for steps.dat and ladder.dat. */
-int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, const char *plot);
+   digits; plot, when not NULL, is a directory for steps.dat and ladder.dat; dims, when not NULL,
+   "name=value,..." the worked instance's dimensions (DP_EDIM if no instance has them). */
+int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, const char *plot,
+               const char *dims);
 /* Writes DIR/steps.gp and DIR/ladder.gp and renders them where gnuplot is installed; says on f
    which (plots.c). */
 int vr_plots(FILE *f, const char *dir, const char *id);
