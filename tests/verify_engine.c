@@ -211,6 +211,43 @@ START_TEST(near_kink_shrinks_the_step)
 }
 END_TEST
 
+/* f(x) = ReLU(x) - ReLU(-x) = x: differentiable at 0 although both ReLU arguments are 0 there;
+   the convention ReLU'(0) = 0 gives 0 for the derivative 1.  The statement (the convention) holds,
+   and the note says that the function is differentiable there with another value. */
+static int odd_f(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr x, const void *data,
+                 const signed char *mask, dp_mpws *ws)
+{
+    (void)data;
+    dp_mpmark mk = dp_mpws_mark(ws);
+    mpfr_ptr z = dp_mpws_push(ws, 4), a = z + 2;
+    mpfr_set(z, x, MPFR_RNDN);
+    mpfr_neg(z + 1, x, MPFR_RNDN);
+    vr_relu_masked(a, pre, z, 2, mask);
+    mpfr_sub(out, a, a + 1, MPFR_RNDN);
+    dp_mpws_release(ws, mk);
+    return DP_OK;
+}
+
+static int odd_j(mpfr_ptr J, mpfr_srcptr x, const void *data, dp_mpws *ws)
+{
+    (void)data, (void)ws;
+    mpfr_set_si(J, mpfr_sgn(x) != 0, MPFR_RNDN); /* 1[x > 0] + 1[-x > 0] */
+    return DP_OK;
+}
+
+START_TEST(convention_differs_from_a_derivative)
+{
+    static const double x[1] = {0};
+    vr_map map = {"d", odd_f, odd_j, 1, 1, 2, NULL, VR_SCALE_COORD, NULL};
+    vr_result r;
+    ck_assert_int_eq(vr_check_derivative(&r, &map, x, &ctx), DP_OK);
+    ck_assert_int_eq(r.verdict, VR_HOLDS);
+    ck_assert_msg(strstr(r.note, "differentiable along x[0] although") &&
+                      strstr(r.note, "left = right = 1"),
+                  "%s", r.note);
+}
+END_TEST
+
 Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -222,6 +259,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, wrong_jacobian_is_refuted);
     tcase_add_test(tc, kink_is_reported_not_failed);
     tcase_add_test(tc, near_kink_shrinks_the_step);
+    tcase_add_test(tc, convention_differs_from_a_derivative);
     suite_add_tcase(s, tc);
     return s;
 }
