@@ -28,7 +28,7 @@ static const char usage_text[] =
     "  --cases N    instances per proposition (default 100), sizes growing from 1\n"
     "  --seed S     the run's seed (default 1); the same seed gives the same report\n"
     "  --prec BITS  working precision of the finite differences (default 128, at least 64)\n"
-    "  --ladder     climb the precision ladder (64, 128, 256, 512) on every case\n"
+    "  --ladder     climb the precision ladder (53, 64, 128, 256, 512) on every case\n"
     "  --coverage   show how many cases hit each coverage class (kink, m=1, large-logit, ...)\n"
     "  -j N         check N propositions at a time\n"
     "  --replay T   check the one case of a replay token printed by an earlier run\n"

@@ -3,7 +3,7 @@
 #include <string.h>
 #include "verify.h"
 
-const mpfr_prec_t vr_ladder[VR_RUNGS] = {64, 128, 256, 512};
+const mpfr_prec_t vr_ladder[VR_RUNGS] = {53, 64, 128, 256, 512};
 
 const char *vr_verdict_name(vr_verdict v)
 {

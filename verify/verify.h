@@ -96,8 +96,8 @@ typedef enum { VR_HOLDS, VR_REFUTED, VR_UNDECIDED, VR_FAILED } vr_verdict;
 const char *vr_verdict_name(vr_verdict v);
 
 /* The precision ladder: the working precisions at which a statement is re-checked. */
-enum { VR_RUNGS = 4 };
-extern const mpfr_prec_t vr_ladder[VR_RUNGS]; /* 64, 128, 256, 512 */
+enum { VR_RUNGS = 5 };
+extern const mpfr_prec_t vr_ladder[VR_RUNGS]; /* 53 (double), 64, 128, 256, 512 */
 
 /* One row of a failure table: an entry that disagrees. */
 enum { VR_MAXROWS = 8, VR_DIGITS = 24 };
