@@ -486,8 +486,8 @@ static int trace_curve(vr_ctx *ctx, const vr_map *map, const double *x)
     for (size_t k = 0; k < nsteps; k += 4)
         fprintf(f, "    %4ld      %-15.3g   %-15.3g%s\n", e0 - (long)k - 1, e53[k], ep[k],
                 k / 4 == best53 / 4 || k / 4 == bestp / 4 ? "  <- near a minimum" : "");
-    fprintf(f, "  minimum: double at h = 2^%ld (theory: the scale times 2^-18, about 2^-p/3), "
-               "p = %ld at h = 2^%ld (theory 2^-%ld)\n",
+    fprintf(f, "  minimum: double at h = 2^%ld (theory: the scale times 2^-18, about 2^-p/3),\n"
+               "           p = %ld at h = 2^%ld (theory 2^-%ld)\n",
             e0 - (long)best53 - 1, (long)ctx->prec, e0 - (long)bestp - 1, (long)(ctx->prec / 3) - e0);
     return DP_OK;
 }

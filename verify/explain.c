@@ -25,7 +25,7 @@ static void print_case(FILE *f, const vr_case *c)
     for (size_t i = 0; i < c->narr; i++) {
         fprintf(f, "  %-6s =", c->arr[i].name);
         for (size_t j = 0; j < c->arr[i].len; j++)
-            fprintf(f, "%s%.10g", j && j % 8 == 0 ? "\n          " : " ", c->arr[i].v[j]);
+            fprintf(f, "%s%.10g", j && j % 6 == 0 ? "\n          " : " ", c->arr[i].v[j]);
         fputc('\n', f);
     }
 }
@@ -143,8 +143,8 @@ static void errata(FILE *f, const vr_prop *prop, const vr_options *opt)
         found++;
         if (vr_run_prop(&s, v, opt) != DP_OK)
             continue;
-        fprintf(f, "\n  %s — %s: %s\n", v->id, v->title,
-                s.refuted ? "refuted as written" : "NOT refuted");
+        fprintf(f, "\n  %s: %s\n", v->id, s.refuted ? "refuted as written" : "NOT refuted");
+        wrap(f, v->title);
         if (s.token != NULL) {
             fprintf(f, "  the smallest counterexample found (shrunk in %zu steps):\n",
                     s.shrink_steps);
@@ -203,7 +203,8 @@ int vr_explain(FILE *f, const vr_prop *prop, const vr_options *opt, int color, c
     int st = worked_instance(&c, prop, opt->seed, dims);
     if (st != DP_OK)
         return st;
-    fprintf(f, "%s — §%s, %s\n", prop->id, prop->section, prop->title);
+    fprintf(f, "%s — §%s\n", prop->id, prop->section);
+    wrap(f, prop->title);
     rule(f, "as the document writes it");
     wrap(f, prop->statement);
     if (prop->corrected != NULL) {
