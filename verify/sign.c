@@ -84,9 +84,9 @@ static int check_at(vr_result *r, const vr_map *map, const double *x, const doub
                 snprintf(idx, sizeof idx, "%.20s[%zu,%zu]", map->name, i, j);
             if (trace != NULL) /* E is the change between extrapolation levels */
                 mpfr_fprintf(trace, "  %-14s w × finite difference % .24Re  ± %.2Re\n  %-14s "
-                                    "%.0f digits agree across the extrapolation levels (%.0f "
-                                    "bits): %s\n",
-                             idx, v, tol, "", floor(bits * 0.30103), bits,
+                                    "%.0f digits agree across extrapolation levels (%.0f "
+                                    "bits):\n  %-14s %s\n",
+                             idx, v, tol, "", floor(bits * 0.30103), bits, "",
                              bad ? "below 0  DISAGREE" : sure ? "above 0"
                                                              : "0 within the difference's error");
             r->fd_bits = fmin(r->fd_bits, bits);
