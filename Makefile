@@ -28,6 +28,7 @@ JSON_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson)
 JSON_LIBS = $(shell $(PKG_CONFIG) --libs jansson)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+DL_LIBS = -ldl
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 SRC_C = $(wildcard src/*.c)
@@ -51,8 +52,16 @@ $(BUILD)/%.o: %.c $(wildcard src/*.h verify/*.h props/*.h tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_FLAGS_$(firstword $(subst /, ,$*))) -c $< -o $@
 
-# Test objects need Check's include flags.
-CHECK_FLAGS_tests = $(CHECK_CFLAGS) $(JSON_CFLAGS)
+# Test objects need Check's include flags, and where this build's plugins and binary are.
+CHECK_FLAGS_tests = $(CHECK_CFLAGS) $(JSON_CFLAGS) -DVR_BUILD_DIR=\"$(BUILD)\"
+
+# The plugins of tests/plugins/ (one correct implementation, the others deliberately wrong), built
+# as any implementation would be: plain C, without the sanitizers.
+PLUGIN_C = $(wildcard tests/plugins/*.c)
+PLUGINS = $(patsubst %.c,$(BUILD)/%.so,$(PLUGIN_C))
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.c verify/dnnp_impl.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared -Iverify -o $@ $< -lm
 
 $(LIB_A): $(call obj,$(SRC_C))
 	rm -f $@
@@ -62,7 +71,7 @@ $(LIB_SO): $(call obj,$(SRC_C))
 	$(CC) -shared -Wl,-soname,libdnnproof.so.0 $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BIN): $(call obj,props/main.c $(PROPS_C) $(VERIFY_C)) $(LIB_A)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(JSON_LIBS) $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(JSON_LIBS) $(LIBS) $(DL_LIBS)
 
 # ./dnnproof at the top of the tree, for the README's commands.
 dnnproof: $(BIN)
@@ -72,9 +81,9 @@ $(CHECK_SRC): $(call obj,$(TEST_SRC_C) verify/lib.c) $(LIB_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 $(CHECK_VERIFY): $(call obj,$(TEST_VERIFY_C) $(PROPS_C) $(VERIFY_C)) $(LIB_A)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(JSON_LIBS) $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(JSON_LIBS) $(LIBS) $(DL_LIBS)
 
-check: all $(CHECK_SRC) $(CHECK_VERIFY)
+check: all $(CHECK_SRC) $(CHECK_VERIFY) $(PLUGINS)
 	$(CHECK_SRC)
 	bash tests/mutants.sh $(CHECK_SRC)
 	$(CHECK_VERIFY)
@@ -91,9 +100,10 @@ valgrind: $(CHECK_SRC) $(CHECK_VERIFY) $(BIN)
 	$(VALGRIND) $(BIN) verify --cases 15 -j 2 > /dev/null; test $$? -le 1
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(PREFIX)/include/dnnproof $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	           $(DESTDIR)$(PREFIX)/bin
 	install -m 644 src/dnnproof.h $(DESTDIR)$(PREFIX)/include/dnnproof.h
+	install -m 644 verify/dnnp_impl.h $(DESTDIR)$(PREFIX)/include/dnnproof/impl.h
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libdnnproof.a
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libdnnproof.so.$(VERSION)
 	ln -sf libdnnproof.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libdnnproof.so.0
@@ -105,7 +115,8 @@ install: all
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dnnproof.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/include/dnnproof.h $(DESTDIR)$(PREFIX)/lib/libdnnproof.* \
+	rm -f $(DESTDIR)$(PREFIX)/include/dnnproof.h $(DESTDIR)$(PREFIX)/include/dnnproof/impl.h \
+	      $(DESTDIR)$(PREFIX)/lib/libdnnproof.* \
 	      $(DESTDIR)$(PREFIX)/bin/dnnproof $(DESTDIR)$(PREFIX)/lib/pkgconfig/dnnproof.pc \
 	      $(DESTDIR)$(PREFIX)/share/man/man1/dnnproof.1
 

@@ -8,6 +8,7 @@ Suite *engine_suite(void);
 Suite *fd_suite(void); /* tests/verify_fd.c: the finite-difference engine, verify/fd.c */
 Suite *explain_suite(void);
 Suite *props_suite(void);
+Suite *plugin_suite(void);
 
 int main(void)
 {
@@ -15,6 +16,7 @@ int main(void)
     srunner_add_suite(sr, fd_suite());
     srunner_add_suite(sr, explain_suite());
     srunner_add_suite(sr, props_suite());
+    srunner_add_suite(sr, plugin_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
