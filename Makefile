@@ -45,7 +45,7 @@ BIN = $(BUILD)/dnnproof
 CHECK_SRC = $(BUILD)/tests/check_src
 CHECK_VERIFY = $(BUILD)/tests/check_verify
 
-.PHONY: all check valgrind install uninstall clean
+.PHONY: all check valgrind fuzz install uninstall clean
 all: $(LIB_A) $(LIB_SO) $(BIN) dnnproof
 
 $(BUILD)/%.o: %.c $(wildcard src/*.h verify/*.h props/*.h tests/*.h)
@@ -96,8 +96,18 @@ VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-k
 valgrind: $(CHECK_SRC) $(CHECK_VERIFY) $(BIN)
 	CK_FORK=no $(VALGRIND) $(CHECK_SRC)
 	CK_FORK=no CK_RUN_SUITE=engine $(VALGRIND) $(CHECK_VERIFY)
+	CK_FORK=no CK_RUN_SUITE=token $(VALGRIND) $(CHECK_VERIFY)
 	CK_FORK=no CK_RUN_SUITE="finite differences" $(VALGRIND) $(CHECK_VERIFY)
 	$(VALGRIND) $(BIN) verify --cases 15 -j 2 > /dev/null; test $$? -le 1
+
+# Fuzz targets (libFuzzer: clang and Debian's libclang-rt-14-dev), not part of check:
+# `make fuzz` builds them in build-fuzz/; run e.g. build-fuzz/fuzz_token tests/fuzz/corpus/token
+FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L \
+             -Isrc -Iverify $(shell $(PKG_CONFIG) --cflags mpfr gmp)
+fuzz: build-fuzz/fuzz_token
+build-fuzz/fuzz_token: tests/fuzz/fuzz_token.c verify/case.c verify/verify.h
+	@mkdir -p build-fuzz
+	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_token.c verify/case.c -lm
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/dnnproof $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -121,4 +131,4 @@ uninstall:
 	      $(DESTDIR)$(PREFIX)/share/man/man1/dnnproof.1
 
 clean:
-	rm -rf build build-san dnnproof
+	rm -rf build build-san build-fuzz dnnproof

@@ -5,6 +5,7 @@
 #include "verify.h"
 
 Suite *engine_suite(void);
+Suite *token_suite(void);
 Suite *fd_suite(void); /* tests/verify_fd.c: the finite-difference engine, verify/fd.c */
 Suite *explain_suite(void);
 Suite *props_suite(void);
@@ -13,6 +14,7 @@ Suite *plugin_suite(void);
 int main(void)
 {
     SRunner *sr = srunner_create(engine_suite());
+    srunner_add_suite(sr, token_suite());
     srunner_add_suite(sr, fd_suite());
     srunner_add_suite(sr, explain_suite());
     srunner_add_suite(sr, props_suite());
