@@ -16,16 +16,30 @@ static int generate(vr_case *c, vr_src *src, size_t size)
     return net_generate(c, src, size, 1, 1);
 }
 
-/* φ(η) = ξ^global(the library's SGD step from θ with step η); data is a net. */
-static int phi(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr eta, const void *data,
+/* The line is parametrised by t, η = t 2^-k with 2^k >= max(1, |g|_inf) (data: a line), so that
+   the difference's steps in t move θ by at most about the step: the natural scale of
+   η ↦ ξ(θ − η g) is 1 / |g|, not 1. */
+typedef struct {
+    net N;
+    long k;
+} line;
+
+/* φ(t) = ξ^global(the library's SGD step from θ with step η = t 2^-k).  θ' = θ − η g is held at
+   three times the working precision (the steps of its rounding at p, a staircase in η, would
+   otherwise be noise the extrapolation cannot see), then brought back for the loss. */
+static int phi(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr t, const void *data,
                const signed char *mask, dp_mpws *ws)
 {
-    const net *N = data;
+    const line *Ln = data;
+    const net *N = &Ln->N;
     dp_mpmark mk = dp_mpws_mark(ws);
-    mpfr_ptr th = dp_mpws_push(ws, 2 * N->nparam), g = th + N->nparam;
+    mpfr_ptr th = dp_mpws_push(ws, 2 * N->nparam + 1), g = th + N->nparam;
+    mpfr_ptr eta = th ? g + N->nparam : NULL;
     mpfr_ptr X = pr_mp(ws, N->X, N->n * N->m[0]), Y = pr_mp(ws, N->Y, N->n * N->m[N->p]);
     int st = th && X && Y ? DP_OK : DP_ENOMEM;
     mpfr_ptr W[NET_MAXP], b[NET_MAXP], gW[NET_MAXP], gb[NET_MAXP];
+    for (size_t i = 0; st == DP_OK && i < N->nparam; i++)
+        mpfr_set_prec(th + i, 3 * ws->prec);
     for (size_t k = 0; st == DP_OK && k < N->p; k++) {
         W[k] = th + N->offW[k], b[k] = th + N->offb[k];
         gW[k] = g + N->offW[k], gb[k] = g + N->offb[k];
@@ -35,19 +49,24 @@ static int phi(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr eta, const void *data,
             mpfr_set_d(b[k] + i, N->b[k][i], MPFR_RNDN);
     }
     dp_net_mp net_mp = {N->p, N->m, W, b};
-    if (st == DP_OK)
+    if (st == DP_OK) {
+        mpfr_mul_2si(eta, t, -Ln->k, MPFR_RNDN); /* exact */
         st = vr_lib->sgd_step_mp(NULL, &net_mp, gW, gb, eta, X, Y, N->n, ws);
+    }
     if (st == DP_OK)
         st = net_loss(out, pre, th, N, mask, ws);
+    for (size_t i = 0; th != NULL && i < N->nparam; i++)
+        mpfr_set_prec(th + i, ws->prec); /* the workspace's temporaries go back as they came */
     dp_mpws_release(ws, mk);
     return st;
 }
 
-/* The statement: φ'(0) = −‖g‖², g the library's gradient at θ. */
-static int slope(mpfr_ptr J, mpfr_srcptr eta, const void *data, dp_mpws *ws)
+/* The statement: φ'(0) = −2^-k ‖g‖², g the library's gradient at θ. */
+static int slope(mpfr_ptr J, mpfr_srcptr t, const void *data, dp_mpws *ws)
 {
-    const net *N = data;
-    (void)eta;
+    const line *Ln = data;
+    const net *N = &Ln->N;
+    (void)t;
     dp_mpmark mk = dp_mpws_mark(ws);
     double *theta = net_pack(N);
     mpfr_ptr th = theta ? pr_mp(ws, theta, N->nparam) : NULL;
@@ -59,10 +78,35 @@ static int slope(mpfr_ptr J, mpfr_srcptr eta, const void *data, dp_mpws *ws)
             mpfr_sqr(sq, g + i, MPFR_RNDN);
             mpfr_sub(J, J, sq, MPFR_RNDN);
         }
+        mpfr_mul_2si(J, J, -Ln->k, MPFR_RNDN);
     }
     free(theta);
     dp_mpws_release(ws, mk);
     return st;
+}
+
+/* k with 2^k >= max(1, |g|_inf), from the double gradient (a scale, not a result). */
+static long line_scale(const net *N)
+{
+    double *theta = net_pack(N), *g = malloc(N->nparam * sizeof *g), gmax = 1;
+    double *W[NET_MAXP], *b[NET_MAXP], *gW[NET_MAXP], *gb[NET_MAXP];
+    dp_netws ws = {NULL, 0};
+    if (theta && g && dp_netws_init(&ws, N->m, N->p) == DP_OK) {
+        for (size_t k = 0; k < N->p; k++) {
+            W[k] = theta + N->offW[k], b[k] = theta + N->offb[k];
+            gW[k] = g + N->offW[k], gb[k] = g + N->offb[k];
+        }
+        dp_net dnet = {N->p, N->m, W, b};
+        if (dp_global_loss_gradient(NULL, gW, gb, &dnet, N->X, N->Y, N->n, &ws) == DP_OK)
+            for (size_t i = 0; i < N->nparam; i++)
+                gmax = isfinite(g[i]) ? fmax(gmax, fabs(g[i])) : gmax;
+    }
+    dp_netws_clear(&ws);
+    free(theta);
+    free(g);
+    int e;
+    frexp(gmax, &e); /* gmax < 2^e */
+    return e;
 }
 
 /* ---- the double step against MPFR: θ' = θ − η g with η = 1/16 (exact), within η times the
@@ -142,12 +186,14 @@ static const vr_op op = {"θ−ηg", nout, impl, ref, bound};
 
 static int check(vr_result *r, const vr_case *c, vr_ctx *ctx)
 {
-    net N;
-    if (!net_read(&N, c))
+    line Ln;
+    if (!net_read(&Ln.N, c))
         return DP_EDOMAIN;
-    const double eta0 = 0;
-    vr_map map = {"dξ(θ-ηg)/dη", phi, slope, 1, 1, N.nk, &N, VR_SCALE_UNIT, NULL};
-    int st = vr_check_derivative(r, &map, &eta0, ctx);
+    net N = Ln.N;
+    Ln.k = line_scale(&N);
+    const double t0 = 0;
+    vr_map map = {"dξ/dt(η=t2^-k)", phi, slope, 1, 1, N.nk, &Ln, VR_SCALE_UNIT, NULL};
+    int st = vr_check_derivative(r, &map, &t0, ctx);
     if (st == DP_OK) {
         vr_result acc;
         if ((st = vr_check_double(&acc, &op, c, ctx)) == DP_OK)

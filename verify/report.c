@@ -9,12 +9,12 @@ static const char *outcome(const vr_summary *s)
 {
     if (s->prop->expect == VR_EXPECT_REFUTED)
         return s->ok ? "refuted as written" : "NOT REFUTED (erratum not found)";
-    if (s->missing)
-        return "COVERAGE INCOMPLETE";
     if (s->refuted)
         return "REFUTED";
     if (s->failed)
         return "FAILED";
+    if (s->missing)
+        return "COVERAGE INCOMPLETE";
     return "holds";
 }
 
