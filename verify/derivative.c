@@ -502,6 +502,7 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
     vr_result_init(r);
     int st = check_at(r, map, x, ctx->prec, &ctx->ws, 1, ctx->trace, ctx->color);
     double need = min_fd_bits(ctx->prec);
+    mpfr_prec_t pw = ctx->prec; /* the precision the verdict was reached at */
     if (st == DP_OK && r->verdict == VR_HOLDS && r->fd_bits < need) {
         mpfr_prec_t p2 = 2 * ctx->prec + (mpfr_prec_t)(need - r->fd_bits);
         vr_result hi;
@@ -515,6 +516,7 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
         }
         if (st == DP_OK) {
             *r = hi;
+            pw = p2;
             snprintf(r->note, sizeof r->note, "decided at %ld bits (entries far below the "
                      "function's size)", (long)p2);
         } else if (st == -1) {
@@ -532,14 +534,18 @@ int vr_check_derivative(vr_result *r, const vr_map *map, const double *x, vr_ctx
         r->verdict = VR_UNDECIDED;
         snprintf(r->note, sizeof r->note, "finite differences too coarse (%.0f bits)", r->fd_bits);
     }
-    if (r->verdict == VR_REFUTED) { /* a refutation must survive twice the precision */
+    /* A refutation must survive twice the precision, and not merely survive: a false statement's
+       disagreement stays where it was whatever p is, while rounding's shrinks with 2^-p.  One
+       whose agreement grows by p/4 bits or more when p doubles is rounding: undecided. */
+    if (r->verdict == VR_REFUTED) {
         vr_result conf;
         vr_result_init(&conf);
-        st = check_at(&conf, map, x, 2 * ctx->prec, NULL, 0, NULL, 0);
-        if (st == DP_OK && conf.verdict != VR_REFUTED) {
+        st = check_at(&conf, map, x, 2 * pw, NULL, 0, NULL, 0);
+        if (st == DP_OK && (conf.verdict != VR_REFUTED || conf.bits >= r->bits + (double)pw / 4)) {
             r->verdict = VR_UNDECIDED;
-            snprintf(r->note, sizeof r->note, "a disagreement at %ld bits vanished at %ld",
-                     (long)ctx->prec, 2 * (long)ctx->prec);
+            snprintf(r->note, sizeof r->note, "a disagreement at %ld bits (%.0f bits agreed) "
+                     "shrank at %ld (%.0f bits): rounding, not the statement",
+                     (long)pw, r->bits, 2 * (long)pw, conf.bits);
         }
         st = st == VR_ENEAR ? DP_OK : st;
     }
