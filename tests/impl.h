@@ -64,6 +64,13 @@ TCase *dp_tcase(Suite *s, const char *name); /* adds a TCase with the WS fixture
 /* A fixed pseudo-random sequence (SplitMix64) so that every run sees the same instances. */
 double dp_rand(uint64_t *state, double lo, double hi); /* uniform in [lo, hi) */
 
+/* tests/verify_engine.c: f(x) = ReLU(x0 - x1) reporting its argument, and its Jacobian with the
+   convention ReLU'(0) = 0 (data NULL) or the wrong ReLU'(0) = 1 (data not NULL); explain's test
+   uses them too. */
+int kink_relu_f(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr x, const void *data,
+                const signed char *mask, dp_mpws *ws);
+int kink_relu_j(mpfr_ptr J, mpfr_srcptr x, const void *data, dp_mpws *ws);
+
 Suite *activation_suite(void);
 Suite *loss_suite(void);
 Suite *dense_suite(void);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 #include <check.h>
+#include "impl.h"
 #include "verify.h"
 
 /* ---- maps with known derivatives --------------------------------------------------------------- */
@@ -160,7 +161,7 @@ END_TEST
 
 /* ---- a kink: f(x) = ReLU(x0 - x1) at x0 = x1 ---------------------------------------------------- */
 
-static int relu_f(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr x, const void *data,
+int kink_relu_f(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr x, const void *data,
                   const signed char *mask, dp_mpws *ws)
 {
     (void)data;
@@ -173,7 +174,7 @@ static int relu_f(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr x, const void *data,
 }
 
 /* The convention ReLU'(0) = 0 (data NULL) or the wrong ReLU'(0) = 1. */
-static int relu_j(mpfr_ptr J, mpfr_srcptr x, const void *data, dp_mpws *ws)
+int kink_relu_j(mpfr_ptr J, mpfr_srcptr x, const void *data, dp_mpws *ws)
 {
     (void)ws;
     int on = mpfr_greater_p(x, x + 1) || (data != NULL && mpfr_equal_p(x, x + 1));
@@ -185,7 +186,7 @@ static int relu_j(mpfr_ptr J, mpfr_srcptr x, const void *data, dp_mpws *ws)
 START_TEST(kink_is_reported_not_failed)
 {
     static const double x[2] = {0.5, 0.5}, one = 1;
-    vr_map map = {"dReLU", relu_f, relu_j, 2, 1, 1, NULL, VR_SCALE_COORD, NULL};
+    vr_map map = {"dReLU", kink_relu_f, kink_relu_j, 2, 1, 1, NULL, VR_SCALE_COORD, NULL};
     vr_result r;
     ck_assert_int_eq(vr_check_derivative(&r, &map, x, &ctx), DP_OK);
     ck_assert_int_eq(r.verdict, VR_HOLDS);
@@ -203,7 +204,7 @@ END_TEST
 START_TEST(near_kink_shrinks_the_step)
 {
     static const double x[2] = {0.5 + 0x1p-40, 0.5};
-    vr_map map = {"dReLU", relu_f, relu_j, 2, 1, 1, NULL, VR_SCALE_COORD, NULL};
+    vr_map map = {"dReLU", kink_relu_f, kink_relu_j, 2, 1, 1, NULL, VR_SCALE_COORD, NULL};
     vr_result r;
     ck_assert_int_eq(vr_check_derivative(&r, &map, x, &ctx), DP_OK);
     ck_assert_int_eq(r.verdict, VR_HOLDS);
