@@ -1,6 +1,6 @@
 # dnnproof -- build, test, install.  `make`, `make check`, `make check SAN=1`, `make valgrind`,
-# `make install PREFIX=...`, `make clean`.  Dependencies (Debian): libmpfr-dev libgmp-dev check
-# pkg-config; flags come from pkg-config.
+# `make bench`, `make install PREFIX=...`, `make clean`.  Dependencies (Debian): libmpfr-dev
+# libgmp-dev check pkg-config; flags come from pkg-config.
 
 PREFIX ?= /usr/local
 CC ?= cc
@@ -108,6 +108,17 @@ fuzz: build-fuzz/fuzz_token
 build-fuzz/fuzz_token: tests/fuzz/fuzz_token.c verify/case.c verify/verify.h
 	@mkdir -p build-fuzz
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_token.c verify/case.c -lm
+
+# `make bench`: one table of how fast dnnproof checks (verify/bench/bench.c, docs/performance.md),
+# beside torch.autograd.gradcheck run by PYTHON (one with torch; without it, dnnproof's figures
+# alone).  BENCH_ARGS passes options on, e.g. BENCH_ARGS='--format json'.
+PYTHON ?= /usr/bin/python3
+BENCH = $(BUILD)/dnnproof-bench
+.PHONY: bench
+bench: $(BENCH) $(BIN)
+	$(BENCH) --dnnproof $(BIN) --python $(PYTHON) --gradcheck verify/bench/gradcheck.py $(BENCH_ARGS)
+$(BENCH): $(call obj,verify/bench/bench.c $(PROPS_C) $(VERIFY_C)) $(LIB_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(JSON_LIBS) $(LIBS) $(DL_LIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/dnnproof $(DESTDIR)$(PREFIX)/lib/pkgconfig \
