@@ -63,6 +63,14 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/%.c verify/dnnp_impl.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared -Iverify -o $@ $< -lm
 
+# The adapter of tests/adapters/bridge.c serves a plugin over the --exec protocol (and breaks the
+# protocol on request): plain C too.
+BRIDGE = $(BUILD)/tests/adapters/bridge
+$(BRIDGE): tests/adapters/bridge.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L $(JSON_CFLAGS) -o $@ $< \
+	    $(JSON_LIBS) $(DL_LIBS) -lm
+
 $(LIB_A): $(call obj,$(SRC_C))
 	rm -f $@
 	ar rcs $@ $^
@@ -83,7 +91,7 @@ $(CHECK_SRC): $(call obj,$(TEST_SRC_C) verify/lib.c) $(LIB_A)
 $(CHECK_VERIFY): $(call obj,$(TEST_VERIFY_C) $(PROPS_C) $(VERIFY_C)) $(LIB_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(JSON_LIBS) $(LIBS) $(DL_LIBS)
 
-check: all $(CHECK_SRC) $(CHECK_VERIFY) $(PLUGINS)
+check: all $(CHECK_SRC) $(CHECK_VERIFY) $(PLUGINS) $(BRIDGE)
 	$(CHECK_SRC)
 	bash tests/mutants.sh $(CHECK_SRC)
 	$(CHECK_VERIFY)

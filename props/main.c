@@ -15,8 +15,8 @@ static const char usage_text[] =
     "                       [-j N] [--format text|json|tap|junit] [--report DIR]\n"
     "       dnnproof verify --replay TOKEN [--prec BITS] [--format ...]\n"
     "       dnnproof explain ID [--seed S] [--dims name=v,...] [--prec BITS] [--plot DIR]\n"
-    "       dnnproof check --plugin PATH [--cases N] [--seed S] [--timeout SECONDS]\n"
-    "                      [--format text|json] [--replay TOKEN]\n"
+    "       dnnproof check (--plugin PATH | --exec COMMAND) [--cases N] [--seed S]\n"
+    "                      [--timeout SECONDS] [--format text|json] [--replay TOKEN]\n"
     "       dnnproof demo\n"
     "\n"
     "  list     the propositions of the document, one per line\n"
@@ -26,9 +26,10 @@ static const char usage_text[] =
     "  explain  one proposition for a class: the statement as written and corrected, the\n"
     "           erratum's counterexample, a worked instance entry by entry, the step curve,\n"
     "           the precision ladder; --plot DIR writes their data and gnuplot scripts\n"
-    "  check    another implementation, a shared object exporting dnnp_ functions\n"
-    "           (docs/plugin.md), each call isolated in a child process; exit 0 when every\n"
-    "           function passes, 1 when one fails, 2 on a usage or load error\n"
+    "  check    another implementation: a shared object exporting dnnp_ functions\n"
+    "           (docs/plugin.md), each call isolated in a child process; or an adapter in any\n"
+    "           language speaking JSON lines (docs/protocol.md); exit 0 when every op\n"
+    "           passes, 1 when one fails, 2 on a usage or load error\n"
     "  demo     a small network's loss and gradients in double and in MPFR\n"
     "\n"
     "  --cases N    instances per proposition (default 100), sizes growing from 1\n"
@@ -39,7 +40,7 @@ static const char usage_text[] =
     "  -j N         check N propositions at a time\n"
     "  --replay T   check the one case of a replay token printed by an earlier run\n"
     "  --report DIR also write DIR/index.html, one self-contained page for the run\n"
-    "  --timeout T  seconds one call of a plugin's function may take (default 5)\n";
+    "  --timeout T  seconds one call of an implementation may take (default 5)\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -293,11 +294,11 @@ static int cmd_explain(int argc, char **argv)
     return st == DP_OK ? 0 : 2;
 }
 
-/* check --plugin: parsing here, the work in verify/plugin.c. */
+/* check --plugin / --exec: parsing here, the work in verify/plugin.c. */
 static int cmd_check(int argc, char **argv)
 {
     vr_plugin_options opt = {.seed = 1, .cases = 100, .timeout = 5, .replay = NULL};
-    const char *path = NULL;
+    const char *path = NULL, *command = NULL;
     int json = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -305,6 +306,8 @@ static int cmd_check(int argc, char **argv)
         char *end;
         if (!strcmp(a, "--plugin") && v != NULL) {
             path = v, i++;
+        } else if (!strcmp(a, "--exec") && v != NULL) {
+            command = v, i++;
         } else if (!strcmp(a, "--cases")) {
             if (!parse_u64(&x, v, 1000000) || x == 0)
                 return usage_error("--cases needs a whole number from 1 to 1000000, not '%s'",
@@ -330,26 +333,28 @@ static int cmd_check(int argc, char **argv)
             return usage_error("check: unknown or incomplete option '%s'", a);
         }
     }
-    if (path == NULL)
-        return usage_error("%s needs --plugin PATH (a shared object)", "check");
+    if ((path == NULL) == (command == NULL))
+        return usage_error("%s needs one of --plugin PATH (a shared object) and --exec COMMAND",
+                           "check");
     char err[512];
     vr_plugin *pl;
-    int st = vr_plugin_open(&pl, path, err, sizeof err);
+    int st = path ? vr_plugin_open(&pl, path, err, sizeof err)
+                  : vr_exec_open(&pl, command, err, sizeof err);
     if (st != DP_OK) {
         fprintf(stderr, "dnnproof: check: %s\n", st == DP_EDOMAIN ? err : dp_strerror(st));
         return 2;
     }
-    vr_plugin_verdict v[2 * VR_PLUGIN_NOPS];
+    vr_plugin_verdict v[2 * VR_NOPS];
     size_t n = 0;
     st = vr_plugin_check(v, &n, pl, &opt);
     int rc = 0;
     if (st == DP_OK) {
-        (json ? vr_plugin_report_json : vr_plugin_report_text)(stdout, v, n, path, &opt);
+        (json ? vr_plugin_report_json : vr_plugin_report_text)(stdout, v, n, pl, &opt);
         for (size_t i = 0; i < n; i++)
             rc |= v[i].kind != VR_PK_PASS;
     } else if (st == DP_EDOMAIN && opt.replay) {
-        fprintf(stderr, "dnnproof: check: malformed replay token, or one of a function %s does "
-                        "not export\n", path);
+        fprintf(stderr, "dnnproof: check: malformed replay token, or one of an op %s does "
+                        "not provide\n", path ? path : command);
         rc = 2;
     } else {
         fprintf(stderr, "dnnproof: check: %s\n", dp_strerror(st));

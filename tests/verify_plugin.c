@@ -36,10 +36,10 @@ static void clear(vr_plugin_verdict *v, size_t n)
    formula (S_j (1 - S_j), S - yhat, log of the sum, plain loops). */
 START_TEST(good_plugin_passes)
 {
-    vr_plugin_verdict v[2 * VR_PLUGIN_NOPS];
+    vr_plugin_verdict v[2 * VR_NOPS];
     size_t n;
     run(v, &n, "good", &opt);
-    ck_assert_uint_eq(n, 2 * VR_PLUGIN_NOPS);
+    ck_assert_uint_eq(n, 2 * VR_NOPS);
     for (size_t i = 0; i < n; i++) {
         ck_assert_msg(v[i].kind == VR_PK_PASS && v[i].s.cases == opt.cases, "%s %s: %s (%s)",
                       v[i].op, v[i].f32 ? "float32" : "double", vr_plugin_kind_name(v[i].kind),
@@ -69,7 +69,7 @@ START_TEST(wrong_plugin_fails_for_its_reason)
 {
     vr_plugin_options o = opt;
     o.timeout = 0.3; /* the hang: one case, killed */
-    vr_plugin_verdict v[2 * VR_PLUGIN_NOPS];
+    vr_plugin_verdict v[2 * VR_NOPS];
     size_t n, failed = 0;
     run(v, &n, wrong[_i].plugin, &o);
     ck_assert_uint_ge(n, 1);
