@@ -424,6 +424,12 @@ static const net *find_net(const char *widths)
     return NULL;
 }
 
+/* gradcheck's time over dnnproof's, NAN when either was not measured. */
+static double ratio(const gc_fig *g, const nc_fig *d)
+{
+    return g->ran == 1 && d->ran == 1 ? g->seconds / d->seconds : NAN;
+}
+
 static double overhead(const prop_row *r)
 {
     return r->total > 0 ? (r->total - r->inside) / r->total : NAN;
@@ -447,6 +453,15 @@ static const char *ratio_text(char *buf, size_t len, double r)
         snprintf(buf, len, "-");
     else
         snprintf(buf, len, "%.3g", r);
+    return buf;
+}
+
+static const char *exponent_text(char *buf, size_t len, double a)
+{
+    if (!isfinite(a))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.2f", a);
     return buf;
 }
 
@@ -538,12 +553,12 @@ static void report_text(FILE *f, const bench *b, const bench_opt *bo)
                 secs(s4, sizeof s4, nw->fast.seconds, nw->fast.ran));
     }
     fprintf(f, "  fitted exponent a of time ~ params^a (least squares, log-log): entrywise %s "
-               "(%zu networks), directions %s (%zu)", ratio_text(s1, sizeof s1, b->exp_entry),
-            b->n_entry, ratio_text(s2, sizeof s2, b->exp_dir), b->n_dir);
+               "(%zu networks), directions %s (%zu)", exponent_text(s1, sizeof s1, b->exp_entry),
+            b->n_entry, exponent_text(s2, sizeof s2, b->exp_dir), b->n_dir);
     if (b->have_torch)
         fprintf(f, ", gradcheck slow %s (%zu), fast %s (%zu)",
-                ratio_text(s3, sizeof s3, b->exp_slow), b->n_slow,
-                ratio_text(s4, sizeof s4, b->exp_fast), b->n_fast);
+                exponent_text(s3, sizeof s3, b->exp_slow), b->n_slow,
+                exponent_text(s4, sizeof s4, b->exp_fast), b->n_fast);
     fputc('\n', f);
     if (b->have_torch)
         fprintf(f, "  gradcheck slow mode is left out above %d parameters (it grows as params^2: "
@@ -566,11 +581,11 @@ static void report_text(FILE *f, const bench *b, const bench_opt *bo)
                     secs(s1, sizeof s1, nw->entry.seconds, nw->entry.ran),
                     secs(s2, sizeof s2, nw->slow.seconds, nw->slow.ran),
                     nw->slow.ran == 1 ? (nw->slow.passed ? "yes" : "NO") : "-",
-                    ratio_text(s3, sizeof s3, nw->slow.seconds / nw->entry.seconds),
+                    ratio_text(s3, sizeof s3, ratio(&nw->slow, &nw->entry)),
                     secs(s4, sizeof s4, nw->dir.seconds, nw->dir.ran),
                     secs(s5, sizeof s5, nw->fast.seconds, nw->fast.ran),
                     nw->fast.ran == 1 ? (nw->fast.passed ? "yes" : "NO") : "-",
-                    ratio_text(s6, sizeof s6, nw->fast.seconds / nw->dir.seconds));
+                    ratio_text(s6, sizeof s6, ratio(&nw->fast, &nw->dir)));
             if (nw->slow.ran == -1 || nw->fast.ran == -1)
                 fprintf(f, "  %-11s gradcheck failed: %s\n", "",
                         nw->slow.ran == -1 ? nw->slow.err : nw->fast.err);
@@ -578,14 +593,14 @@ static void report_text(FILE *f, const bench *b, const bench_opt *bo)
     }
 
     const net *big = find_net("784,32,10");
-    double r_slow = big->slow.seconds / big->entry.seconds;
+    double r_slow = ratio(&big->slow, &big->entry);
     double worst_dir = NAN, worst_o = -1;
     const char *worst_dir_net = "-", *worst_o_id = "-";
     long rss = 0;
     for (size_t i = 0; i < NNETS; i++) {
         const net *nw = &nets[i];
-        double r = nw->dir.seconds / nw->fast.seconds;
-        if (nw->main3 && nw->dir.ran == 1 && nw->fast.ran == 1 && !(r <= worst_dir))
+        double r = 1 / ratio(&nw->fast, &nw->dir);
+        if (nw->main3 && !isnan(r) && !(r <= worst_dir))
             worst_dir = r, worst_dir_net = nw->widths;
         rss = nw->entry.rss_kb > rss ? nw->entry.rss_kb : rss;
         rss = nw->dir.rss_kb > rss ? nw->dir.rss_kb : rss;
@@ -596,7 +611,8 @@ static void report_text(FILE *f, const bench *b, const bench_opt *bo)
     fprintf(f, "\ntargets\n");
     fprintf(f, "  %-62s %-22s %s\n", "entrywise [784,32,10] >= 10x faster than gradcheck slow",
             ratio_text(s1, sizeof s1, r_slow), met(r_slow, r_slow >= TARGET_SLOW_RATIO));
-    snprintf(s6, sizeof s6, "%s on [%s]", ratio_text(s2, sizeof s2, worst_dir), worst_dir_net);
+    snprintf(s6, sizeof s6, isnan(worst_dir) ? "-" : "%s on [%s]",
+             ratio_text(s2, sizeof s2, worst_dir), worst_dir_net);
     fprintf(f, "  %-62s %-22s %s\n", "directions within 5x of gradcheck fast (dir / fast, worst)",
             s6, met(worst_dir, worst_dir <= TARGET_FAST_RATIO));
     snprintf(s6, sizeof s6, "%zu of %zu", n_met, b->nprops);
@@ -606,7 +622,7 @@ static void report_text(FILE *f, const bench *b, const bench_opt *bo)
     fprintf(f, "  %-62s %-22s %s\n", "peak RSS < 1 GB (largest over every netcheck run)", s6,
             met(rss ? 0 : NAN, rss < TARGET_RSS_KB));
     fprintf(f, "  %-62s %-22s %s\n", "entrywise exponent about 1 (in [0.8, 1.2])",
-            ratio_text(s1, sizeof s1, b->exp_entry),
+            exponent_text(s1, sizeof s1, b->exp_entry),
             met(b->exp_entry, b->exp_entry >= TARGET_EXP_LO && b->exp_entry <= TARGET_EXP_HI));
     fprintf(f, "\nbench took %.0f s\n", b->seconds);
 }
