@@ -112,10 +112,14 @@ valgrind: $(CHECK_SRC) $(CHECK_VERIFY) $(BIN)
 # `make fuzz` builds them in build-fuzz/; run e.g. build-fuzz/fuzz_token tests/fuzz/corpus/token
 FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L \
              -Isrc -Iverify $(shell $(PKG_CONFIG) --cflags mpfr gmp)
-fuzz: build-fuzz/fuzz_token
-build-fuzz/fuzz_token: tests/fuzz/fuzz_token.c verify/case.c verify/verify.h
+# Each tests/fuzz/fuzz_NAME.c is a target, linked with the whole library; the corpus to start from
+# is tests/fuzz/corpus/NAME.
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz: $(FUZZ_TARGETS)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRC_C) $(VERIFY_C) $(PROPS_C) $(wildcard src/*.h verify/*.h)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_token.c verify/case.c -lm
+	clang $(FUZZ_FLAGS) -Iprops $(JSON_CFLAGS) -o $@ $< $(SRC_C) $(VERIFY_C) $(PROPS_C) \
+	    $(JSON_LIBS) $(LIBS) $(DL_LIBS)
 
 # `make bench`: one table of how fast dnnproof checks (verify/bench/bench.c, docs/performance.md),
 # beside torch.autograd.gradcheck run by PYTHON (one with torch; without it, dnnproof's figures

@@ -16,7 +16,8 @@ static const char usage_text[] =
     "       dnnproof verify --replay TOKEN [--prec BITS] [--format ...]\n"
     "       dnnproof explain ID [--seed S] [--dims name=v,...] [--prec BITS] [--plot DIR]\n"
     "       dnnproof check (--plugin PATH | --exec COMMAND) [--cases N] [--seed S]\n"
-    "                      [--timeout SECONDS] [--format text|json] [--replay TOKEN]\n"
+    "                      [--op NAME]... [--timeout SECONDS] [--format text|json]\n"
+    "                      [--replay TOKEN]\n"
     "       dnnproof demo\n"
     "\n"
     "  list     the propositions of the document, one per line\n"
@@ -40,7 +41,8 @@ static const char usage_text[] =
     "  -j N         check N propositions at a time\n"
     "  --replay T   check the one case of a replay token printed by an earlier run\n"
     "  --report DIR also write DIR/index.html, one self-contained page for the run\n"
-    "  --timeout T  seconds one call of an implementation may take (default 5)\n";
+    "  --timeout T  seconds one call of an implementation may take (default 5)\n"
+    "  --op NAME    check only this op (repeatable; default: every op provided)\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -329,6 +331,11 @@ static int cmd_check(int argc, char **argv)
             json = !strcmp(v, "json"), i++;
         } else if (!strcmp(a, "--replay") && v != NULL) {
             opt.replay = v, i++;
+        } else if (!strcmp(a, "--op") && v != NULL) {
+            if (vr_abi_op(v) < 0)
+                return usage_error("--op needs an op of docs/plugin.md (relu, softmax, ...), "
+                                   "not '%s'", v);
+            opt.ops |= 1u << vr_abi_op(v), i++;
         } else {
             return usage_error("check: unknown or incomplete option '%s'", a);
         }

@@ -10,6 +10,7 @@ Suite *fd_suite(void); /* tests/verify_fd.c: the finite-difference engine, verif
 Suite *explain_suite(void);
 Suite *props_suite(void);
 Suite *plugin_suite(void);
+Suite *exec_suite(void); /* tests/verify_exec.c: --exec adapters */
 
 int main(void)
 {
@@ -19,6 +20,7 @@ int main(void)
     srunner_add_suite(sr, explain_suite());
     srunner_add_suite(sr, props_suite());
     srunner_add_suite(sr, plugin_suite());
+    srunner_add_suite(sr, exec_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -247,7 +247,7 @@ int vr_plugin_check(vr_plugin_verdict *v, size_t *n, vr_plugin *pl,
         vr_options o = {.seed = opt->seed, .cases = opt->cases, .prec = 128};
         for (int op = 0; op < VR_NOPS && st == DP_OK; op++)
             for (int f32 = 0; f32 < 2 && st == DP_OK; f32++) {
-                if (!pl->has[op][f32])
+                if (!pl->has[op][f32] || (opt->ops != 0 && !(opt->ops >> op & 1)))
                     continue;
                 vr_plugin_verdict *x = &v[(*n)++];
                 memset(x, 0, sizeof *x);

@@ -41,6 +41,7 @@ typedef struct {
     size_t cases;       /* per op and precision */
     double timeout;     /* seconds a single call may take */
     const char *replay; /* a replay token: check only its case (NULL: generate) */
+    unsigned ops;       /* bit op set: check only those ops (0: every op provided) */
 } vr_plugin_options;
 
 /* One op in one precision. */
