@@ -113,7 +113,7 @@ static int read_line(ex *e, char **line, size_t *n, double deadline, char *note,
 {
     size_t scanned = 0;
     for (;;) {
-        char *nl = memchr(e->buf + scanned, '\n', e->len - scanned);
+        char *nl = e->len > scanned ? memchr(e->buf + scanned, '\n', e->len - scanned) : NULL;
         if (nl != NULL) {
             *line = e->buf, *n = (size_t)(nl - e->buf);
             return 0;

@@ -7,6 +7,7 @@
      not-f32   returns 1 + 2^-30 as a float32 output  exit     exits on the 3rd call
      no-hello  exits without answering hello          v2       answers hello in version 2
      short     returns one output entry too few       error    answers every call with "error"
+     no-ops    lists only an op dnnproof does not know, in hello
    Written with jansson, like dnnproof, but independently of dnnproof's protocol.c. */
 #include <dlfcn.h>
 #include <jansson.h>
@@ -201,8 +202,12 @@ int main(int argc, char **argv)
         if (op != NULL && !strcmp(op, "hello")) {
             if (!strcmp(fault, "no-hello"))
                 return 0;
-            answer(json_pack("{s:i, s:s, s:O}", "v", !strcmp(fault, "v2") ? 2 : 1, "name",
-                             "bridge", "ops", have));
+            if (!strcmp(fault, "no-ops"))
+                answer(json_pack("{s:i, s:s, s:{s:[s]}}", "v", 1, "name", "bridge", "ops",
+                                 "tanh", "double"));
+            else
+                answer(json_pack("{s:i, s:s, s:O}", "v", !strcmp(fault, "v2") ? 2 : 1, "name",
+                                 "bridge", "ops", have));
             json_decref(rq);
             continue;
         }
