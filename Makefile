@@ -101,11 +101,12 @@ check: all $(CHECK_SRC) $(CHECK_VERIFY) $(PLUGINS) $(BRIDGE)
 # catalogue runs on 15 cases a proposition (its verdicts may then miss coverage: exit 1 is
 # accepted, a valgrind error exits 99).
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all
-valgrind: $(CHECK_SRC) $(CHECK_VERIFY) $(BIN)
+valgrind: $(CHECK_SRC) $(CHECK_VERIFY) $(BIN) $(PLUGINS) $(BRIDGE)
 	CK_FORK=no $(VALGRIND) $(CHECK_SRC)
 	CK_FORK=no CK_RUN_SUITE=engine $(VALGRIND) $(CHECK_VERIFY)
 	CK_FORK=no CK_RUN_SUITE=token $(VALGRIND) $(CHECK_VERIFY)
 	CK_FORK=no CK_RUN_SUITE="finite differences" $(VALGRIND) $(CHECK_VERIFY)
+	CK_FORK=no CK_RUN_SUITE=exec $(VALGRIND) $(CHECK_VERIFY)
 	$(VALGRIND) $(BIN) verify --cases 15 -j 2 > /dev/null; test $$? -le 1
 
 # Fuzz targets (libFuzzer: clang and Debian's libclang-rt-14-dev), not part of check:
