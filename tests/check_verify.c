@@ -11,6 +11,7 @@ Suite *explain_suite(void);
 Suite *props_suite(void);
 Suite *plugin_suite(void);
 Suite *exec_suite(void); /* tests/verify_exec.c: --exec adapters */
+Suite *netcheck_suite(void); /* tests/verify_netcheck.c: §5's theorem at real sizes */
 
 int main(void)
 {
@@ -21,6 +22,7 @@ int main(void)
     srunner_add_suite(sr, props_suite());
     srunner_add_suite(sr, plugin_suite());
     srunner_add_suite(sr, exec_suite());
+    srunner_add_suite(sr, netcheck_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

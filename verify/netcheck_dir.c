@@ -1,0 +1,538 @@
+/* netcheck_dir.c -- §5's theorem along random directions: v^T ∇F against the central difference
+   of t -> F(θ + t v), Richardson-extrapolated, at precision p; a direction that disagrees is
+   drilled down (v restricted to halves of its coordinates) until single entries are named.
+
+   While no ReLU argument changes sign within the steps, the pre-activations of layer l move by a
+   polynomial in t of degree l + 1 (the weights move with t, and so do their inputs):
+   Δh^0 = t (V^0 x + c^0), and Δh^{l+1} = W ΔA^l + t (V a^l + c) + t V ΔA^l with ΔA^l = Δh^l on the
+   active units.  Its coefficients are propagated once per direction and sample; the first layer's
+   long dot products V^0 x are exact integer sums (v is a dyadic of 8 bits, x a double).  The top
+   is as in the entrywise check, with e^x - 1 by its series (docs/netcheck.md). */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "netcheck_int.h"
+
+/* v_e = kv[e] 2^-8 with |kv[e]| in [128, 255]: |v_e| in [1/2, 1). */
+enum { NC_VSHIFT = 8, NC_NAMED = 16 };
+
+__extension__ typedef __int128 i128; /* gcc and clang: exact sums of 2^28 products of 92 bits */
+
+typedef struct {
+    const nc_cache *C;
+    const int16_t *kv;      /* the direction, nparam */
+    size_t lo, hi;          /* v restricted to [lo, hi) */
+    size_t wmax;
+    /* the first layer: x_ij = xm 2^(xe) exactly, xe - emin_i = 32 xb + xs */
+    int64_t *xm;
+    double *xabs;           /* n m0: |x| */
+    unsigned char *xs;
+    int *xb, *nb;           /* n m0, n */
+    long *emin;             /* n */
+    i128 *acc;              /* the largest nb */
+    mpfr_ptr buf;
+    size_t nbuf;
+    mpfr_ptr big, bigt;     /* 2 values of the precision that holds a first-layer sum exactly */
+    mpfr_ptr P0, P1;        /* p wmax each: the polynomial's coefficients of a layer, d = 1..p */
+    mpfr_ptr Z;             /* n p mp: the logits' coefficients per sample */
+    mpfr_ptr zp, zm, ep, em, Q, tab, t;
+    mpfr_ptr acc1, x, w, ell, up, um, df, lin, D, E, A, sA;
+    double *pa0, *pa1, *Zabs;  /* magnitudes: p wmax, p wmax, n mp */
+    mpfr_ptr gsum;          /* 512: Σ g_e per value of kv (v^T g with one addition per entry) */
+    double *gabs;           /* 512: Σ |g_e| per value of kv */
+    double *gd;             /* nparam: |g_e|, rounded up */
+} dctx;
+
+static int dctx_init(dctx *D, const nc_cache *C)
+{
+    size_t n = C->n, p = C->p, m0 = C->m[0], mp = C->mp;
+    memset(D, 0, sizeof *D);
+    D->C = C;
+    for (size_t k = 0; k <= p; k++)
+        D->wmax = C->m[k] > D->wmax ? C->m[k] : D->wmax;
+    D->xm = malloc(n * m0 * sizeof *D->xm);
+    D->xs = malloc(n * m0);
+    D->xb = malloc((n * m0 + n) * sizeof *D->xb);
+    D->emin = malloc(n * sizeof *D->emin);
+    size_t wp = p * D->wmax;
+    D->pa0 = malloc((2 * wp + n * mp + 512 + n * m0 + C->nparam) * sizeof *D->pa0);
+    if (!D->xm || !D->xs || !D->xb || !D->emin || !D->pa0)
+        return DP_ENOMEM;
+    D->xabs = D->pa0 + 2 * wp + n * mp + 512, D->gd = D->xabs + n * m0;
+    for (size_t e = 0; e < C->nparam; e++)
+        D->gd[e] = fabs(mpfr_get_d(C->g + e, MPFR_RNDU));
+    D->nb = D->xb + n * m0;
+    D->pa1 = D->pa0 + wp, D->Zabs = D->pa1 + wp, D->gabs = D->Zabs + n * mp;
+    int nbmax = 1;
+    for (size_t i = 0; i < n; i++) { /* x = xm 2^xe: every double is an integer of 53 bits */
+        long lo = LONG_MAX;
+        for (size_t j = 0; j < m0; j++) {
+            const double xd = mpfr_get_d(C->X + i * m0 + j, MPFR_RNDN);
+            D->xabs[i * m0 + j] = fabs(xd);
+            int ex;
+            double f = frexp(xd, &ex);
+            D->xm[i * m0 + j] = (int64_t)ldexp(f, 53);
+            D->xb[i * m0 + j] = ex - 53; /* the exponent, for now */
+            if (xd != 0 && ex - 53 < lo)
+                lo = ex - 53;
+        }
+        D->emin[i] = lo == LONG_MAX ? 0 : lo;
+        int hi = 0;
+        for (size_t j = 0; j < m0; j++) {
+            long d = D->xm[i * m0 + j] ? D->xb[i * m0 + j] - D->emin[i] : 0;
+            D->xs[i * m0 + j] = (unsigned char)(d % 32);
+            D->xb[i * m0 + j] = (int)(d / 32);
+            hi = D->xb[i * m0 + j] > hi ? D->xb[i * m0 + j] : hi;
+        }
+        D->nb[i] = hi + 1;
+        nbmax = hi + 1 > nbmax ? hi + 1 : nbmax;
+    }
+    D->acc = malloc((size_t)nbmax * sizeof *D->acc);
+    D->nbuf = 2 * wp + n * p * mp + 4 * mp + (NC_LEVELS + 1) * (NC_LEVELS + 2) + 4 + 12 + 512;
+    D->buf = nc_vec_init(D->nbuf, C->prec);
+    D->big = nc_vec_init(2, 32 * (mpfr_prec_t)nbmax + 256); /* 2^127 x the span of the words */
+    if (D->acc == NULL || D->buf == NULL || D->big == NULL)
+        return DP_ENOMEM;
+    D->bigt = D->big + 1;
+    mpfr_ptr v = D->buf;
+    D->P0 = v, v += wp;
+    D->P1 = v, v += wp;
+    D->Z = v, v += n * p * mp;
+    D->zp = v, v += mp;
+    D->zm = v, v += mp;
+    D->ep = v, v += mp;
+    D->em = v, v += mp;
+    D->Q = v, v += NC_LEVELS + 1;
+    D->tab = v, v += (NC_LEVELS + 1) * (NC_LEVELS + 1);
+    D->t = v, v += 4;
+    mpfr_ptr *named[12] = {&D->acc1, &D->x,   &D->w, &D->ell, &D->up, &D->um,
+                           &D->df,   &D->lin, &D->D, &D->E,   &D->A,  &D->sA};
+    for (int k = 0; k < 12; k++)
+        *named[k] = v++;
+    D->gsum = v;
+    return DP_OK;
+}
+
+static void dctx_clear(dctx *D)
+{
+    free(D->xm), free(D->xs), free(D->xb), free(D->emin), free(D->pa0), free(D->acc);
+    nc_vec_clear(D->buf);
+    nc_vec_clear(D->big);
+}
+
+/* v_e within the restriction, as kv (0 outside). */
+static int vk(const dctx *D, size_t e)
+{
+    return e >= D->lo && e < D->hi ? D->kv[e] : 0;
+}
+
+
+/* floor(a / b) for b > 0. */
+static long floor_div(long a, long b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* 2^-8 (Σ_j kv_j x_j + kb) for the first layer's unit u of sample i: the sum exact in integers
+   (kv_j xm_j < 2^61, shifted by < 32 within its word), one rounding at the end.  *abs receives
+   2^-8 (Σ |kv_j| |x_j| + |kb|). */
+static void first_layer(mpfr_ptr out, double *abs, dctx *D, size_t i, size_t u)
+{
+    const nc_cache *C = D->C;
+    size_t m0 = C->m[0], row = C->offW[0] + u * m0, jlo = 0, jhi = 0;
+    if (D->lo < row + m0 && D->hi > row) /* the restriction meets this row of V^0 */
+        jlo = D->lo > row ? D->lo - row : 0, jhi = D->hi < row + m0 ? D->hi - row : m0;
+    const int64_t *xm = D->xm + i * m0;
+    const double *xabs = D->xabs + i * m0;
+    const unsigned char *xs = D->xs + i * m0;
+    const int *xb = D->xb + i * m0;
+    int nb = D->nb[i];
+    double s = 0;
+    for (int b = 0; b < nb; b++)
+        D->acc[b] = 0;
+    for (size_t j = jlo; j < jhi; j++) {
+        int k = D->kv[row + j];
+        D->acc[xb[j]] += (i128)(k * xm[j]) * ((i128)1 << xs[j]);
+        s += fabs((double)k) * xabs[j];
+    }
+    mpfr_set_zero(D->big, +1);
+    for (int b = 0; b < nb; b++) {
+        if (D->acc[b] == 0)
+            continue;
+        long ex = D->emin[i] + 32 * b;
+        mpfr_set_sj_2exp(D->bigt, (intmax_t)(D->acc[b] >> 64), ex + 64, MPFR_RNDN);
+        mpfr_add(D->big, D->big, D->bigt, MPFR_RNDN); /* exact: big holds every bit */
+        mpfr_set_uj_2exp(D->bigt, (uintmax_t)(uint64_t)D->acc[b], ex, MPFR_RNDN);
+        mpfr_add(D->big, D->big, D->bigt, MPFR_RNDN);
+    }
+    int kb = vk(D, C->offb[0] + u);
+    mpfr_add_si(out, D->big, kb, MPFR_RNDN); /* the one rounding */
+    mpfr_mul_2si(out, out, -NC_VSHIFT, MPFR_RNDN);
+    *abs = ldexp(s + fabs((double)kb), -NC_VSHIFT);
+}
+
+#define COEF(P, d, u) ((P) + ((d) - 1) * D->wmax + (u))
+
+/* Sample i's logits as a polynomial in t, coefficients d = 1..p into D->Z + i p mp (d - 1 major),
+   and their magnitudes (|dz/dt| over the steps) into D->Zabs; lowers *e so that no moved ReLU
+   argument changes sign within ±2^(*e + 1), and sets *kink when one exactly 0 moves. */
+static void propagate(dctx *D, size_t i, long *e, int *kink)
+{
+    const nc_cache *C = D->C;
+    size_t p = C->p, mp = C->mp, deg = 1;
+    mpfr_ptr P = D->P0, P1 = D->P1;
+    double *pa = D->pa0, *pa1 = D->pa1;
+    for (size_t u = 0; u < C->m[1]; u++)
+        first_layer(COEF(P, 1, u), COEF(pa, 1, u), D, i, u);
+    for (size_t l = 0; l + 1 < p; l++, deg++) {
+        mpfr_srcptr h = C->h + i * C->hlen + C->hoff[l], a = C->a + i * C->hlen + C->hoff[l];
+        const double *aabs = C->absh + i * C->hlen + C->hoff[l];
+        long lg = 0;
+        while ((1ul << lg) < deg)
+            lg++;
+        for (size_t u = 0; u < C->m[l + 1]; u++) { /* through the ReLU of layer l */
+            int moves = 0;
+            for (size_t d = 1; d <= deg; d++) {
+                mpfr_ptr c = COEF(P, d, u);
+                if (mpfr_zero_p(c))
+                    continue;
+                moves = 1;
+                if (mpfr_zero_p(h + u))
+                    continue;
+                long b = floor_div(mpfr_get_exp(h + u) - 2 - lg - mpfr_get_exp(c), (long)d) - 1;
+                *e = b < *e ? b : *e;
+            }
+            *kink |= moves && mpfr_zero_p(h + u);
+            if (mpfr_sgn(h + u) <= 0) /* inactive, or frozen at ReLU'(0) = 0 */
+                for (size_t d = 1; d <= deg; d++)
+                    mpfr_set_zero(COEF(P, d, u), +1), *COEF(pa, d, u) = 0;
+        }
+        size_t mi = C->m[l + 1], mo = C->m[l + 2];
+        mpfr_srcptr W = C->theta + C->offW[l + 1];
+        const double *Wd = C->net->W[l + 1];
+        for (size_t v = 0; v < mo; v++) { /* W ΔA + t (V a + c) + t V ΔA */
+            for (size_t d = 1; d <= deg + 1; d++)
+                mpfr_set_zero(COEF(P1, d, v), +1), *COEF(pa1, d, v) = 0;
+            for (size_t u = 0; u < mi; u++) {
+                int k = vk(D, C->offW[l + 1] + v * mi + u);
+                for (size_t d = 1; d <= deg; d++) {
+                    mpfr_srcptr c = COEF(P, d, u);
+                    if (mpfr_zero_p(c))
+                        continue;
+                    mpfr_fma(COEF(P1, d, v), W + v * mi + u, c, COEF(P1, d, v), MPFR_RNDN);
+                    *COEF(pa1, d, v) += fabs(Wd[v * mi + u]) * *COEF(pa, d, u);
+                    if (k != 0) {
+                        mpfr_mul_si(D->acc1, c, k, MPFR_RNDN);
+                        mpfr_mul_2si(D->acc1, D->acc1, -NC_VSHIFT, MPFR_RNDN);
+                        mpfr_add(COEF(P1, d + 1, v), COEF(P1, d + 1, v), D->acc1, MPFR_RNDN);
+                        *COEF(pa1, d + 1, v) += ldexp(abs(k), -NC_VSHIFT) * *COEF(pa, d, u);
+                    }
+                }
+                if (k != 0 && !mpfr_zero_p(a + u)) {
+                    mpfr_mul_si(D->acc1, a + u, k, MPFR_RNDN);
+                    mpfr_mul_2si(D->acc1, D->acc1, -NC_VSHIFT, MPFR_RNDN);
+                    mpfr_add(COEF(P1, 1, v), COEF(P1, 1, v), D->acc1, MPFR_RNDN);
+                    *COEF(pa1, 1, v) += ldexp(abs(k), -NC_VSHIFT) * aabs[u];
+                }
+            }
+            int kb = vk(D, C->offb[l + 1] + v);
+            if (kb != 0) {
+                mpfr_set_si_2exp(D->acc1, kb, -NC_VSHIFT, MPFR_RNDN);
+                mpfr_add(COEF(P1, 1, v), COEF(P1, 1, v), D->acc1, MPFR_RNDN);
+                *COEF(pa1, 1, v) += ldexp(abs(kb), -NC_VSHIFT);
+            }
+        }
+        mpfr_ptr tp = P;
+        P = P1, P1 = tp;
+        double *ta = pa;
+        pa = pa1, pa1 = ta;
+    }
+    mpfr_ptr Z = D->Z + i * p * mp;
+    double *Zabs = D->Zabs + i * mp;
+    for (size_t k = 0; k < mp; k++) {
+        Zabs[k] = 0;
+        for (size_t d = 1; d <= p; d++) {
+            mpfr_set(Z + (d - 1) * mp + k, COEF(P, d, k), MPFR_RNDN);
+            Zabs[k] += ldexp(*COEF(pa, d, k), (int)fmax(-2000, (double)(d - 1) * (C->e0 + 1)));
+        }
+    }
+}
+
+/* e^x - 1 by its series, truncated below 2^(-p-4) |x| (nc_series_len), else mpfr_expm1. */
+static void expm1_series(mpfr_ptr out, mpfr_srcptr x, const nc_cache *C, mpfr_ptr t)
+{
+    if (mpfr_zero_p(x)) {
+        mpfr_set_zero(out, +1);
+        return;
+    }
+    int N = nc_series_len(C, mpfr_get_exp(x));
+    if (N > NC_KMAX) {
+        mpfr_expm1(out, x, MPFR_RNDN);
+        return;
+    }
+    mpfr_set(t, C->ifact + N, MPFR_RNDN); /* x (1 + x (1/2! + x (1/3! + ...))) */
+    for (int k = N - 1; k >= 1; k--)
+        mpfr_fma(t, t, x, C->ifact + k, MPFR_RNDN);
+    mpfr_mul(out, t, x, MPFR_RNDN);
+}
+
+/* z(±2^el) for sample i's logits polynomial into zp and zm: Horner, the scalings exact. */
+static void logits_at(dctx *D, size_t i, long el)
+{
+    const nc_cache *C = D->C;
+    size_t p = C->p, mp = C->mp;
+    mpfr_srcptr Z = D->Z + i * p * mp;
+    for (int s = 0; s < 2; s++) {
+        mpfr_ptr z = s ? D->zm : D->zp;
+        for (size_t k = 0; k < mp; k++) {
+            mpfr_set(z + k, Z + (p - 1) * mp + k, MPFR_RNDN);
+            for (size_t d = p - 1; d >= 1; d--) {
+                mpfr_mul_2si(z + k, z + k, el, MPFR_RNDN);
+                if (s)
+                    mpfr_neg(z + k, z + k, MPFR_RNDN);
+                mpfr_add(z + k, z + k, Z + (d - 1) * mp + k, MPFR_RNDN);
+            }
+            mpfr_mul_2si(z + k, z + k, el, MPFR_RNDN);
+            if (s)
+                mpfr_neg(z + k, z + k, MPFR_RNDN);
+        }
+    }
+}
+
+/* The direction v restricted to [lo, hi): v^T g against the extrapolated central difference of
+   t -> F(θ + t v), judged as an entry is (derivative.c's rule, with Σ |v_e g_e| for the scale). */
+static void dir_check(nc_judgement *jd, int *kink, dctx *D, size_t lo, size_t hi)
+{
+    const nc_cache *C = D->C;
+    size_t n = C->n, mp = C->mp;
+    D->lo = lo, D->hi = hi;
+    long e = C->e0;
+    *kink = 0;
+    for (size_t i = 0; i < n; i++)
+        propagate(D, i, &e, kink);
+    /* the line's scale: the logits move by Σ_d t^d Z_d, so F varies on the scale where the
+       largest term is 1; the first step keeps every term below 2^e0 (derivative.c's 2^-ceil(p/7)
+       x scale), and e^x - 1 below its series' reach */
+    for (size_t i = 0; i < n * C->p * mp; i++) {
+        mpfr_srcptr z = D->Z + i;
+        long d = (long)((i / mp) % C->p) + 1;
+        if (!mpfr_zero_p(z) && floor_div(C->e0 - mpfr_get_exp(z), d) < e)
+            e = floor_div(C->e0 - mpfr_get_exp(z), d);
+    }
+    double M = 0; /* the floor's size: as the entrywise check's, with |dz/dt| for |c| */
+    for (size_t i = 0; i < n; i++) {
+        double sp = 0, sy = 0;
+        for (size_t k = 0; k < mp; k++) {
+            sp += C->Pd[i * mp + k] * D->Zabs[i * mp + k];
+            sy += fabs(mpfr_get_d(C->Y + i * mp + k, MPFR_RNDU)) * D->Zabs[i * mp + k];
+        }
+        M += fabs(mpfr_get_d(C->sy + i, MPFR_RNDU)) * sp * (1 + 2 * C->zabs[i]) + sy;
+    }
+    for (int l = 0; l <= NC_LEVELS; l++) {
+        long el = e - l;
+        mpfr_ptr Ql = D->Q + l;
+        mpfr_set_zero(Ql, +1);
+        for (size_t i = 0; i < n; i++) {
+            mpfr_srcptr P = C->P + i * mp, y = C->Y + i * mp;
+            logits_at(D, i, el);
+            mpfr_set_zero(D->um, +1), mpfr_set_zero(D->df, +1), mpfr_set_zero(D->lin, +1);
+            for (size_t k = 0; k < mp; k++) {
+                expm1_series(D->ep + k, D->zp + k, C, D->x);
+                expm1_series(D->em + k, D->zm + k, C, D->x);
+                mpfr_fma(D->um, P + k, D->em + k, D->um, MPFR_RNDN);     /* u(-t) */
+                mpfr_sub(D->x, D->ep + k, D->em + k, MPFR_RNDN);
+                mpfr_fma(D->df, P + k, D->x, D->df, MPFR_RNDN);          /* u(t) - u(-t) */
+                if (!mpfr_zero_p(y + k)) {
+                    mpfr_sub(D->x, D->zp + k, D->zm + k, MPFR_RNDN);
+                    mpfr_fma(D->lin, y + k, D->x, D->lin, MPFR_RNDN);    /* ŷ·(z(t) - z(-t)) */
+                }
+            }
+            mpfr_add_ui(D->um, D->um, 1, MPFR_RNDN);
+            mpfr_div(D->w, D->df, D->um, MPFR_RNDN);
+            nc_log1p(D->ell, D->w, C, D->x); /* log Σ P e^{z(t)} - log Σ P e^{z(-t)} */
+            mpfr_fma(Ql, C->sy + i, D->ell, Ql, MPFR_RNDN);
+            mpfr_sub(Ql, Ql, D->lin, MPFR_RNDN);
+        }
+        mpfr_mul_2si(Ql, Ql, -(el + 1), MPFR_RNDN);
+    }
+    nc_richardson(D->D, D->E, D->Q, D->tab, D->x);
+    mpfr_set_d(D->x, C->Cfd * M, MPFR_RNDU);
+    mpfr_mul_2si(D->x, D->x, -(long)C->prec, MPFR_RNDU);
+    mpfr_max(D->E, D->E, D->x, MPFR_RNDU);
+    /* v^T g with one addition per entry: g summed per value of kv, then 2^-8 Σ_k k S_k */
+    for (int k = 0; k < 512; k++)
+        mpfr_set_zero(D->gsum + k, +1), D->gabs[k] = 0;
+    for (size_t e2 = lo; e2 < hi; e2++) {
+        int k = D->kv[e2] + 256;
+        mpfr_add(D->gsum + k, D->gsum + k, C->g + e2, MPFR_RNDN);
+        D->gabs[k] += D->gd[e2];
+    }
+    double sa = 0;
+    mpfr_set_zero(D->A, +1);
+    for (int k = 0; k < 512; k++) {
+        if (mpfr_zero_p(D->gsum + k) && D->gabs[k] == 0)
+            continue;
+        mpfr_mul_si(D->x, D->gsum + k, k - 256, MPFR_RNDN);
+        mpfr_add(D->A, D->A, D->x, MPFR_RNDN);
+        sa += fabs((double)(k - 256)) * D->gabs[k];
+    }
+    mpfr_mul_2si(D->A, D->A, -NC_VSHIFT, MPFR_RNDN);
+    mpfr_set_d(D->sA, ldexp(sa, -NC_VSHIFT), MPFR_RNDU);
+    nc_judge(jd, D->A, D->D, D->E, D->sA, C->R, C->prec, C->need, D->t);
+}
+
+/* Direction number d of the seed: 8 bits per entry, 7 for the magnitude, 1 for the sign. */
+static void direction(int16_t *kv, size_t nparam, uint64_t seed, size_t d)
+{
+    uint64_t s = seed ^ (0xd1b54a32d192ed03u * (uint64_t)(d + 1)), r = 0;
+    for (size_t e = 0; e < nparam; e++) {
+        if (e % 8 == 0)
+            r = nc_rng_next(&s);
+        int b = (int)(r & 255);
+        r >>= 8;
+        kv[e] = (int16_t)((128 + (b & 127)) * (b & 128 ? -1 : 1));
+    }
+}
+
+/* Bisects [lo, hi), known to disagree, into the halves that disagree, down to single entries
+   (at most NC_NAMED are named). */
+static void drill(dctx *D, size_t lo, size_t hi, size_t *named, size_t *nnamed, size_t *evals)
+{
+    if (*nnamed >= NC_NAMED)
+        return;
+    if (hi - lo == 1) {
+        named[(*nnamed)++] = lo;
+        return;
+    }
+    size_t mid = lo + (hi - lo) / 2, cut[3] = {lo, mid, hi};
+    for (int h = 0; h < 2; h++) {
+        nc_judgement jd;
+        int kink;
+        dir_check(&jd, &kink, D, cut[h], cut[h + 1]);
+        *evals += 2 * (NC_LEVELS + 1);
+        if (jd.verdict == NC_REFUTED)
+            drill(D, cut[h], cut[h + 1], named, nnamed, evals);
+    }
+}
+
+/* The caches and scratch at prec 2^k, made when first needed. */
+typedef struct {
+    nc_cache C[NC_MAXLEVELS];
+    dctx D[NC_MAXLEVELS];
+    int ready[NC_MAXLEVELS];
+    const dp_net *net;
+    const double *X, *Yhat;
+    size_t n;
+    mpfr_prec_t prec;
+    vr_netgrad_fn grad;
+    const int16_t *kv;
+} levels;
+
+static dctx *level(levels *L, int k, int *st)
+{
+    if (*st != DP_OK || k >= NC_MAXLEVELS)
+        return NULL;
+    if (!L->ready[k]) {
+        *st = nc_cache_init(L->C + k, L->net, L->X, L->Yhat, L->n, L->prec << k, L->grad);
+        if (*st != DP_OK)
+            return NULL;
+        L->C[k].need = (double)L->prec / 4; /* the user's precision's p/4, at every level */
+        L->ready[k] = 1;
+        if ((*st = dctx_init(L->D + k, L->C + k)) != DP_OK)
+            return NULL;
+    }
+    L->D[k].kv = L->kv;
+    return L->D + k;
+}
+
+/* One direction: checked at prec, then at twice it while the estimate is too coarse (up to
+   NC_MAX_ESCALATED_PREC bits), a refutation confirmed at twice its precision, and drilled down
+   at its precision.  Returns the verdict. */
+static int one_direction(vr_netcheck_result *r, levels *L, size_t d, int *st)
+{
+    nc_judgement jd, jd2;
+    int kink, kink2, k = 0;
+    dctx *D = level(L, 0, st);
+    if (D == NULL)
+        return NC_UNDECIDED;
+    size_t np = D->C->nparam;
+    dir_check(&jd, &kink, D, 0, np);
+    r->kinks += (size_t)kink;
+    while (jd.verdict == NC_UNDECIDED && (L->prec << (k + 1)) <= NC_MAX_ESCALATED_PREC &&
+           (D = level(L, ++k, st)) != NULL)
+        dir_check(&jd, &kink, D, 0, np);
+    if (D == NULL)
+        return NC_UNDECIDED;
+    r->min_bits = fmin(r->min_bits, jd.bits);
+    char vals[100];
+    mpfr_snprintf(vals, sizeof vals, "v^T g %.10Rg, difference %.10Rg ± %.1Re (%.0f bits%s)",
+                  D->A, D->D, D->E, jd.bits, k > 0 ? ", raised p" : "");
+    if (jd.verdict == NC_REFUTED) { /* confirmed at twice the precision, as derivative.c does */
+        dctx *D2 = level(L, k + 1, st);
+        if (D2 == NULL)
+            return NC_UNDECIDED;
+        dir_check(&jd2, &kink2, D2, 0, np);
+        if (jd2.verdict != NC_REFUTED || jd2.bits >= jd.bits + (double)(L->prec << k) / 4)
+            jd.verdict = NC_UNDECIDED, jd.fd_bits = L->C[0].need; /* rounding, not too coarse */
+    }
+    if (jd.verdict == NC_UNDECIDED && r->note[0] == '\0')
+        snprintf(r->note, sizeof r->note, "direction %zu: %s: %s", d, vals,
+                 jd.fd_bits < L->C[0].need ? "too coarse" : "shrank at 2p: rounding");
+    if (jd.verdict != NC_REFUTED)
+        return jd.verdict;
+    size_t named[NC_NAMED], nnamed = 0;
+    drill(L->D + k, 0, np, named, &nnamed, &r->drill_evals);
+    if (r->worst == SIZE_MAX && nnamed > 0)
+        r->worst = named[0];
+    if (r->refuted == 0) {
+        char name[48] = "none";
+        if (nnamed > 0)
+            vr_netcheck_entry_name(name, sizeof name, L->net, named[0]);
+        snprintf(r->note, sizeof r->note, "direction %zu: %s; drill-down names %s%s", d, vals,
+                 name, nnamed > 1 ? " and more" : "");
+    }
+    return NC_REFUTED;
+}
+
+int vr_netcheck_directions(vr_netcheck_result *r, const dp_net *net, const double *X,
+                           const double *Yhat, size_t n, mpfr_prec_t prec, size_t ndirs,
+                           uint64_t seed, vr_netgrad_fn grad)
+{
+    if (r == NULL)
+        return DP_EINVAL;
+    memset(r, 0, sizeof *r);
+    r->worst = SIZE_MAX, r->min_bits = (double)prec;
+    int st = nc_check_args(net, X, Yhat, n, prec);
+    if (st != DP_OK)
+        return st;
+    if (prec > VR_NETCHECK_MAXPREC)
+        return DP_EDOMAIN;
+    levels L = {.net = net, .X = X, .Yhat = Yhat, .n = n, .prec = prec, .grad = grad};
+    dctx *D = level(&L, 0, &st);
+    int16_t *kv = D != NULL ? malloc(D->C->nparam * sizeof *kv) : NULL;
+    if (D != NULL && kv == NULL)
+        st = DP_ENOMEM;
+    L.kv = kv;
+    for (size_t d = 0; st == DP_OK && d < ndirs; d++) {
+        direction(kv, D->C->nparam, seed, d);
+        int v = one_direction(r, &L, d, &st);
+        if (st != DP_OK)
+            break;
+        r->entries++;
+        if (v == NC_AGREE)
+            r->agree++;
+        else if (v == NC_REFUTED)
+            r->refuted++;
+        else
+            r->undecided++;
+    }
+    for (int k = 0; k < NC_MAXLEVELS; k++)
+        if (L.ready[k]) {
+            dctx_clear(L.D + k);
+            nc_cache_clear(L.C + k);
+        }
+    free(kv);
+    return st;
+}
