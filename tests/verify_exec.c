@@ -81,6 +81,7 @@ static const struct {
     {"crash", "softmax", VR_PK_CRASH}, /* the plugin's SIGSEGV kills the adapter */
     {"refuse", "cce", VR_PK_REFUSED},
     {"cce_sign", "cce_gradient", VR_PK_WRONG},
+    {"net_kink", "network_gradient", VR_PK_WRONG},
 };
 
 START_TEST(wrong_implementation_fails_for_its_reason)

@@ -63,6 +63,7 @@ static const struct {
     {"overflow", "relu", VR_PK_GUARD},           /* out[m] written */
     {"refuse", "cce", VR_PK_REFUSED},            /* non-zero return for m = 1 */
     {"cce_sign", "cce_gradient", VR_PK_WRONG},   /* yhat / y for -yhat / y */
+    {"net_kink", "network_gradient", VR_PK_WRONG}, /* ReLU'(0) = 1 in the backward pass */
 };
 
 START_TEST(wrong_plugin_fails_for_its_reason)

@@ -243,26 +243,10 @@ static void bound_net_extra(double *b, const vr_call *k, double u)
     }
 }
 
-/* Whether every product W_j y_j and every partial sum b + sum_{l <= j} W_l y_l of one row is
-   exact in the precision being checked: then L_j' is exact in plain code too.  (bounds_dense.c
-   asks the same of the fma chain in double, which is not float's, nor a plain loop's, chain.) */
-static int plain_exact(const double *y, const double *Wrow, double b, size_t m, int f32)
-{
-    double s = b;
-    for (size_t j = 0; j < m; j++) {
-        double p = Wrow[j] * y[j], t = s + p, bb = t - s;
-        if (fma(Wrow[j], y[j], -p) != 0 || (s - (t - bb)) + (p - bb) != 0)
-            return 0;
-        if (f32 && ((double)(float)p != p || (double)(float)t != t))
-            return 0;
-        s = t;
-    }
-    return 1;
-}
-
 /* dense_relu_backward: a unit within 2 beta of the kink (beta dense's bound, as in
-   bounds_dense.c) whose plain row is not exact may have either indicator: its partials may be
-   anything between 0 and g_up's, which is added to the bound of g_b, g_W and g_y. */
+   bounds_dense.c) whose row is not exact in every order of summation (vr_row_exact) may have
+   either indicator: its partials may be anything between 0 and g_up's, which is added to the
+   bound of g_b, g_W and g_y.  (bounds_dense.c asks exactness of the library's fma chain only.) */
 static void bound_relu_indicator(double *bound, const vr_call *k, double u, int f32)
 {
     size_t m = k->dims[0], mo = k->dims[1];
@@ -274,7 +258,7 @@ static void bound_relu_indicator(double *bound, const vr_call *k, double u, int 
         beta += (double)m * eta;
         for (size_t j = 0; j < m; j++)
             L = fma(W[jp * m + j], y[j], L);
-        if (fabs(L) > 2 * beta || plain_exact(y, W + jp * m, b[jp], m, f32))
+        if (fabs(L) > 2 * beta || vr_row_exact(y, W + jp * m, b[jp], m, f32 ? 24 : 53))
             continue;
         bound[m + mo * m + jp] += fabs(g[jp]) * up;
         for (size_t j = 0; j < m; j++) {

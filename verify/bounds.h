@@ -26,6 +26,10 @@ int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const do
                               const double *const *b, const double *X, const double *Y, size_t n,
                               double u);
 
+/* bounds_dense.c: whether b + sum_j Wrow_j y_j is computed exactly in every order of summation, in
+   a precision of `bits` (53, or 24 for float) bits. */
+int vr_row_exact(const double *y, const double *Wrow, double b, size_t m, int bits);
+
 /* bounds_dense.c: outputs that are copies of inputs or constants (0 everywhere), and the partials
    of F_up o ReLU o L given g_up, packed [g_y (m) | g_W (mo x m) | g_b (mo)]. */
 void vr_bound_exact(double *bound, size_t q);

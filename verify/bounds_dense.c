@@ -4,6 +4,7 @@
    Notation as in bounds.c: u the unit roundoff, eta the smallest subnormal; a rounding to
    nearest errs by at most u |result| + eta / 2 (the second term in gradual underflow).  eta / 2
    itself is below double's range (it rounds to 0), so each rounding is allowed a whole eta. */
+#include <limits.h>
 #include <math.h>
 #include "verify.h"
 
@@ -25,6 +26,45 @@ void vr_bound_exact(double *bound, size_t q)
 {
     for (size_t i = 0; i < q; i++)
         bound[i] = 0;
+}
+
+/* Whether b + sum_j W_j y_j is exact in the precision (bits = 53 or 24) in EVERY order of
+   summation, with or without fma: then every implementation, plain loop, fma chain or BLAS,
+   computes L exactly.  It is when every product W_j y_j is exact and every term t (the products
+   and b) is a multiple of 2^e, e the least exponent of a term's lowest set bit, with
+   sum |t| <= 2^bits 2^e: every partial sum in any order is then a multiple of 2^e no larger than
+   2^bits 2^e, which the precision holds.  A product is exact when it is representable: for
+   doubles, fma's residual is 0 and the product is far enough from underflow (|p| >= 2^-916) for
+   the residual not to have underflowed to 0; for floats, the double product (exact: 48 bits) is a
+   float. */
+static int lowest_bit(double t)
+{
+    int e;
+    double mant = frexp(fabs(t), &e); /* t = mant 2^e, mant in [1/2, 1[ */
+    double M = ldexp(mant, 53);      /* an integer of at most 53 bits */
+    e -= 53;
+    while (fmod(M, 2) == 0)
+        M /= 2, e++;
+    return e;
+}
+
+int vr_row_exact(const double *y, const double *Wrow, double b, size_t m, int bits)
+{
+    double mag = fabs(b);
+    int e = b != 0 ? lowest_bit(b) : INT_MAX;
+    for (size_t j = 0; j < m; j++) {
+        double p = Wrow[j] * y[j];
+        if (bits == 24 ? (double)(float)p != p || !isfinite(p)
+                       : !isfinite(p) || fma(Wrow[j], y[j], -p) != 0 ||
+                             (p == 0 ? Wrow[j] != 0 && y[j] != 0 : fabs(p) < 0x1p-916))
+            return 0;
+        if (p != 0) {
+            int ep = lowest_bit(p);
+            e = ep < e ? ep : e;
+            mag += fabs(p);
+        }
+    }
+    return e == INT_MAX || mag < ldexp(1, bits + e); /* mag is exact while below */
 }
 
 /* Whether dense's documented chain for one row (docs/conventions.md: s = b, then s = fma(W_j, y_j,

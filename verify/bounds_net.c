@@ -9,7 +9,9 @@
    its own rounding is (m + 4) u times its terms plus the tail's.  Backward: delta^p = S c - yhat
    moves by c S_j (ez_j + sum_l S_l ez_l) and rounds within (|d_j| + D + 2m + 8) u c min(S_j,
    1 - S_j) + u |delta_j|; g_y = delta W errs by |W|^T edelta + m u |delta||W|; where |z^k| <= ez^k
-   the indicator itself is uncertain and delta^k may be anything between 0 and g_y.  Products
+   the indicator itself is uncertain and delta^k may be anything between 0 and g_y, unless z^k is
+   computed exactly in every order of summation (vr_row_exact: its inputs exact, its products and
+   partial sums too), where ez = 0 and the indicator must be the exact one.  Products
    delta (x) a add |edelta||a| + |delta| ea + u|delta a|, and summing n samples n u sum|.|.
    Every operation may also lose half a subnormal to gradual underflow: an eta per operation is
    carried along with the relative terms. */
@@ -49,6 +51,13 @@ static void forward(double *zs, double *ezs, double *as, double *eas, const doub
             }
             zs[offz[k] + jp] = s;
             ezs[offz[k] + jp] = prop + ((double)m[k] + 1) * (u * mag + eta_of(u));
+            /* exact in every order (inputs exact or unused): no error, and a kink is certain */
+            int in_exact = 1;
+            for (size_t j = 0; j < m[k]; j++)
+                in_exact &= ea[j] == 0 || W[k][jp * m[k] + j] == 0;
+            if (in_exact && vr_row_exact(a, W[k] + jp * m[k], b[k][jp], m[k],
+                                         u == VR_U_FLOAT ? 24 : 53))
+                ezs[offz[k] + jp] = 0;
             as[offz[k] + jp] = s > 0 ? s : 0;
             eas[offz[k] + jp] = ezs[offz[k] + jp];
         }
@@ -177,7 +186,7 @@ int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const do
             }
             const double *zk = zs + offz[k - 1], *ezk = ezs + offz[k - 1];
             for (size_t j = 0; j < mi; j++) {
-                if (fabs(zk[j]) <= ezk[j]) { /* the sign of z is uncertain: 0 or g_y */
+                if (fabs(zk[j]) <= ezk[j] && ezk[j] > 0) { /* z's sign uncertain: 0 or g_y */
                     del[j] = zk[j] > 0 ? gy[j] : 0;
                     edel[j] = fabs(gy[j]) + egy[j];
                 } else {

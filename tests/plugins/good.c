@@ -4,6 +4,10 @@
    loop of products and sums; the network's loss is log(sum e^{z - max z}) + max z - z_y.  The body
    below is compiled twice, for double and for float (dnnp_*_f32). */
 #ifndef REAL
+/* The ReLU indicator of the network's backward pass (net_kink.c redefines it). */
+#ifndef NET_ACTIVE
+#define NET_ACTIVE(z) ((z) > 0)
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +178,7 @@ int NAME(network_gradient)(size_t p, const size_t *w, const REAL *const *W, cons
                 REAL s = 0;
                 for (size_t jp = 0; jp < w[l + 1]; jp++)
                     s += d[jp] * W[l][jp * w[l] + j];
-                d2[j] = z[off[l] + j] > 0 ? s : 0;
+                d2[j] = NET_ACTIVE(z[off[l] + j]) ? s : 0;
             }
             memcpy(d, d2, w[l] * sizeof(REAL));
         }
