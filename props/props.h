@@ -14,6 +14,9 @@ mpfr_ptr pr_mp(dp_mpws *ws, const double *v, size_t n);
 /* A dimension of c that must be in 1 .. max (0 if absent or out of range). */
 size_t pr_dim(const vr_case *c, const char *name, size_t max);
 
+/* `dnnproof vectors` (cmd_vectors.c): argv[1] is "vectors". */
+int cmd_vectors(int argc, char **argv);
+
 /* `dnnproof netcheck` (cmd_netcheck.c): argv[1] is "netcheck". */
 int cmd_netcheck(int argc, char **argv);
 

@@ -10,6 +10,7 @@ Suite *fd_suite(void); /* tests/verify_fd.c: the finite-difference engine, verif
 Suite *explain_suite(void);
 Suite *props_suite(void);
 Suite *plugin_suite(void);
+Suite *vectors_suite(void); /* tests/verify_vectors.c: golden vectors, verify/vectors*.c */
 Suite *exec_suite(void); /* tests/verify_exec.c: --exec adapters */
 Suite *netcheck_suite(void); /* tests/verify_netcheck.c: §5's theorem at real sizes */
 
@@ -21,6 +22,7 @@ int main(void)
     srunner_add_suite(sr, explain_suite());
     srunner_add_suite(sr, props_suite());
     srunner_add_suite(sr, plugin_suite());
+    srunner_add_suite(sr, vectors_suite());
     srunner_add_suite(sr, exec_suite());
     srunner_add_suite(sr, netcheck_suite());
     srunner_run_all(sr, CK_NORMAL);
