@@ -438,6 +438,29 @@ START_TEST(rounding_is_undecided)
 }
 END_TEST
 
+/* A ReLU argument of 2^-992 that the first layer's exact sum keeps and a p-bit evaluation rounds
+   to 0 (2^-30 + 2^-992 - 2^-30 in that order, at 128 and at 256 bits): the theorem's gradient at
+   p sees a kink where F has none, and its unit's three parameters disagree with the difference
+   at p and at 2p.  That is the gradient's evaluation, not the theorem: undecided, never refuted,
+   and said so.  Break tried: the within-rounding test ignored (red: 3 refuted), in the directions
+   too (red). */
+START_TEST(rounding_near_kink_is_undecided)
+{
+    static const size_t w[3] = {2, 2, 2};
+    double th[12] = {0x1p-990, -0x1p-30, 1, 1, 0x1p-30, 0, /* W^1, b^1 */
+                     1, 0.5, -1, 0.25, 0, 0};
+    const double X[2] = {0.25, 1}, Y[2] = {1, 0};
+    handnet A;
+    hand(&A, w, 2, th);
+    vr_netcheck_result r;
+    ck_assert_int_eq(vr_netcheck_entrywise(&r, &A.net, X, Y, 1, 128, 1, NULL), DP_OK);
+    ck_assert_msg(r.refuted == 0 && r.undecided == 3 && strstr(r.note, "within rounding"),
+                  "%zu refuted, %zu undecided: %s", r.refuted, r.undecided, r.note);
+    ck_assert_int_eq(vr_netcheck_directions(&r, &A.net, X, Y, 1, 128, 2, 1, NULL), DP_OK);
+    ck_assert_msg(r.refuted == 0 && strstr(r.note, "within rounding"), "directions: %s", r.note);
+}
+END_TEST
+
 /* ---- threads, large logits, near kinks ------------------------------------------------------- */
 
 /* The same result, bit for bit, with 1, 2 and 3 threads, for the theorem and for a wrong entry.
@@ -641,6 +664,7 @@ Suite *netcheck_suite(void)
     tcase_add_test(tc, last_layer_relu_refuted);
     tcase_add_test(tc, missing_transpose_refuted);
     tcase_add_test(tc, rounding_is_undecided);
+    tcase_add_test(tc, rounding_near_kink_is_undecided);
     tcase_add_test(tc, threads_do_not_matter);
     tcase_add_test(tc, step_follows_the_scale);
     tcase_add_test(tc, confident_network_agrees);

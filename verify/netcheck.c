@@ -349,6 +349,13 @@ double nc_lg2(mpfr_srcptr x)
     return (double)ex + log2(fabs(d));
 }
 
+int nc_within_rounding(const nc_cache *C, size_t i, size_t u)
+{
+    mpfr_srcptr h = C->h + i * C->hlen + u;
+    double b = C->Cfd * C->absh[i * C->hlen + u];
+    return !mpfr_zero_p(h) && nc_lg2(h) <= log2(b) - (double)C->prec;
+}
+
 int nc_series_len(const nc_cache *C, long lr)
 {
     if (lr >= 0)

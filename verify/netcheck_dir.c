@@ -43,6 +43,7 @@ typedef struct {
     mpfr_ptr gsum;          /* 512: Σ g_e per value of kv (v^T g with one addition per entry) */
     double *gabs;           /* 512: Σ |g_e| per value of kv */
     double *gd;             /* nparam: |g_e|, rounded up */
+    int uncertain;          /* the last check moved a ReLU argument within rounding of 0 */
 } dctx;
 
 static int dctx_init(dctx *D, const nc_cache *C)
@@ -178,7 +179,7 @@ static void first_layer(mpfr_ptr out, double *abs, dctx *D, size_t i, size_t u)
 /* Sample i's logits as a polynomial in t, coefficients d = 1..p into D->Z + i p mp (d - 1 major),
    and their magnitudes (|dz/dt| over the steps) into D->Zabs; lowers *e so that no moved ReLU
    argument changes sign within ±2^(*e + 1), and sets *kink when one exactly 0 moves. */
-static void propagate(dctx *D, size_t i, long *e, int *kink)
+static void propagate(dctx *D, size_t i, long *e, int *kink, int *uncertain)
 {
     const nc_cache *C = D->C;
     size_t p = C->p, mp = C->mp, deg = 1;
@@ -205,6 +206,7 @@ static void propagate(dctx *D, size_t i, long *e, int *kink)
                 *e = b < *e ? b : *e;
             }
             *kink |= moves && mpfr_zero_p(h + u);
+            *uncertain |= moves && nc_within_rounding(C, i, C->hoff[l] + u);
             if (mpfr_sgn(h + u) <= 0) /* inactive, or frozen at ReLU'(0) = 0 */
                 for (size_t d = 1; d <= deg; d++)
                     mpfr_set_zero(COEF(P, d, u), +1), *COEF(pa, d, u) = 0;
@@ -309,9 +311,9 @@ static void dir_check(nc_judgement *jd, int *kink, dctx *D, size_t lo, size_t hi
     size_t n = C->n, mp = C->mp;
     D->lo = lo, D->hi = hi;
     long e = C->e0;
-    *kink = 0;
+    *kink = 0, D->uncertain = 0;
     for (size_t i = 0; i < n; i++)
-        propagate(D, i, &e, kink);
+        propagate(D, i, &e, kink, &D->uncertain);
     /* the line's scale: the logits move by Σ_d t^d Z_d, so F varies on the scale where the
        largest term is 1; the first step keeps every term below 2^e0 (derivative.c's 2^-ceil(p/7)
        x scale), and e^x - 1 below its series' reach */
@@ -379,7 +381,8 @@ static void dir_check(nc_judgement *jd, int *kink, dctx *D, size_t lo, size_t hi
         sa += fabs((double)(k - 256)) * D->gabs[k];
     }
     mpfr_mul_2si(D->A, D->A, -NC_VSHIFT, MPFR_RNDN);
-    mpfr_set_d(D->sA, ldexp(sa, -NC_VSHIFT), MPFR_RNDU);
+    /* the scale: Σ |v_e g_e|; the size M of the difference's terms when the gradient is 0 */
+    mpfr_set_d(D->sA, sa > 0 ? ldexp(sa, -NC_VSHIFT) : M, MPFR_RNDU);
     nc_judge(jd, D->A, D->D, D->E, D->sA, C->R, C->prec, C->need, D->t);
 }
 
@@ -476,10 +479,14 @@ static int one_direction(vr_netcheck_result *r, levels *L, size_t d, int *st)
         dir_check(&jd2, &kink2, D2, 0, np);
         if (jd2.verdict != NC_REFUTED || jd2.bits >= jd.bits + (double)(L->prec << k) / 4)
             jd.verdict = NC_UNDECIDED, jd.fd_bits = L->C[0].need; /* rounding, not too coarse */
+        else if (D2->uncertain) /* the gradient under test may see the other side */
+            jd.verdict = NC_UNDECIDED, jd.fd_bits = -1;
     }
     if (jd.verdict == NC_UNDECIDED && r->note[0] == '\0')
         snprintf(r->note, sizeof r->note, "direction %zu: %s: %s", d, vals,
-                 jd.fd_bits < L->C[0].need ? "too coarse" : "shrank at 2p: rounding");
+                 jd.fd_bits < 0                ? "a ReLU argument within rounding of 0 at 2p"
+                 : jd.fd_bits < L->C[0].need ? "too coarse"
+                                             : "shrank at 2p: rounding");
     if (jd.verdict != NC_REFUTED)
         return jd.verdict;
     size_t named[NC_NAMED], nnamed = 0;

@@ -21,6 +21,7 @@
 typedef struct {
     int live;      /* the logits move (c != 0) */
     int kink;      /* the tangent meets a ReLU argument exactly 0 (frozen: ReLU'(0) = 0) */
+    int uncertain; /* ... or one within rounding of 0 at p (nc_within_rounding) */
     long emax;     /* the step 2^e keeps every moved ReLU argument's sign within ±2^(e+1) when
                       e <= emax - exp(s), s the seed; LONG_MAX when no ReLU moves */
     long ec;       /* |c_k| < 2^ec for every k */
@@ -110,6 +111,7 @@ static void tangent(scratch *S, rowsample *r, size_t i, size_t k, size_t jp)
         return;
     }
     r->emax = mpfr_get_exp(h) - 1 - 2; /* the seed's tangent is 1 < 2^1 */
+    r->uncertain |= nc_within_rounding(C, i, C->hoff[k] + jp);
     if (mpfr_sgn(h) < 0)
         return;
     size_t l = k + 1, mi = C->m[l];
@@ -131,6 +133,7 @@ static void tangent(scratch *S, rowsample *r, size_t i, size_t k, size_t jp)
             }
             long e = mpfr_get_exp(hu) - mpfr_get_exp(D + u) - 2;
             r->emax = e < r->emax ? e : r->emax;
+            r->uncertain |= nc_within_rounding(C, i, C->hoff[l] + u);
             if (mpfr_sgn(hu) > 0)
                 S->nz[nnz++] = u;
         }
@@ -162,7 +165,7 @@ static void row_prepare(scratch *S, size_t k, size_t jp)
     size_t mp = C->mp;
     for (size_t i = 0; i < C->n; i++) {
         rowsample *r = S->rs + i;
-        *r = (rowsample){0, 0, LONG_MAX, 0, 0, 0};
+        *r = (rowsample){0, 0, 0, LONG_MAX, 0, 0, 0};
         tangent(S, r, i, k, jp);
         mpfr_srcptr c = S->c + i * mp, P = C->P + i * mp, y = C->Y + i * mp;
         const double *cabs = S->cabs + i * mp, *Pd = C->Pd + i * mp;
@@ -255,7 +258,9 @@ static mpfr_srcptr seed(const nc_cache *C, size_t i, size_t k, size_t j, double 
 typedef struct {
     float bits, bits2;  /* at the verdict's precision, and at twice it for a refutation */
     signed char verdict;
-    unsigned char kink, why; /* why undecided: 1 the estimate too coarse, 2 shrank at 2p */
+    unsigned char kink, why; /* why undecided: 1 the estimate too coarse, 2 shrank at 2p,
+                                3 a ReLU argument within rounding of 0 even at 2p */
+    unsigned char uncertain; /* the difference moves a ReLU argument within rounding of 0 */
     unsigned char level;     /* the verdict's precision is prec 2^level */
 } outcome;
 
@@ -265,7 +270,7 @@ static void entry(scratch *S, size_t k, size_t jp, size_t j, outcome *o)
 {
     const nc_cache *C = S->C;
     long e = C->e0;
-    int kink = 0, any = 0;
+    int kink = 0, any = 0, uncertain = 0;
     double M = 0, abs;
     mpfr_set_zero(S->lin, +1);
     for (size_t i = 0; i < C->n; i++) { /* the step: no moved ReLU argument changes sign */
@@ -274,6 +279,7 @@ static void entry(scratch *S, size_t k, size_t jp, size_t j, outcome *o)
         if (mpfr_zero_p(s))
             continue;
         kink |= r->kink;
+        uncertain |= r->uncertain;
         if (r->emax != LONG_MAX && r->emax - mpfr_get_exp(s) < e)
             e = r->emax - mpfr_get_exp(s);
         if (!r->live)
@@ -311,10 +317,19 @@ static void entry(scratch *S, size_t k, size_t jp, size_t j, outcome *o)
     }
     size_t idx = j == C->m[k] ? C->offb[k] + jp : C->offW[k] + jp * C->m[k] + j;
     nc_judgement jd;
-    nc_judge(&jd, C->g + idx, S->D, S->E, C->srow, C->R, C->prec, C->need, S->t);
+    /* the scale an entry is measured against is the gradient's size (derivative.c's row); when
+       the statement's gradient is 0 throughout (one class: F is constant), the size M of the
+       terms whose cancellation the difference is, since no precision makes 0 ± E relative */
+    mpfr_srcptr scale = C->srow;
+    if (mpfr_zero_p(C->srow)) {
+        mpfr_set_d(S->acc, M, MPFR_RNDU);
+        scale = S->acc;
+    }
+    nc_judge(&jd, C->g + idx, S->D, S->E, scale, C->R, C->prec, C->need, S->t);
     o->bits = (float)jd.bits;
     o->verdict = (signed char)jd.verdict;
     o->kink = (unsigned char)kink;
+    o->uncertain = (unsigned char)uncertain;
     o->why = jd.verdict == NC_UNDECIDED;
 }
 
@@ -431,6 +446,11 @@ static void describe(vr_netcheck_result *r, const nc_cache *C, size_t e, const o
                       "%.0f at %ld bits%s",
                       name, e, C->g + e, S.D, S.E, (double)o->bits, (double)o->bits2,
                       2 * (long)C->prec, kink);
+    else if (o->why == 3)
+        mpfr_snprintf(r->note, sizeof r->note,
+                      "%s (entry %zu): gradient %.10Rg, difference %.10Rg: a ReLU argument "
+                      "within rounding of 0 even at %ld bits, its sign undecidable there%s",
+                      name, e, C->g + e, S.D, 2 * (long)C->prec, kink);
     else if (o->why == 2)
         mpfr_snprintf(r->note, sizeof r->note,
                       "%s (entry %zu): a disagreement at %ld bits (%.0f bits) shrank at %ld "
@@ -548,6 +568,8 @@ int vr_netcheck_entrywise(vr_netcheck_result *r, const dp_net *net, const double
             if (tmp[e].verdict != NC_REFUTED ||
                 tmp[e].bits >= out[e].bits + (float)(prec << k) / 4)
                 out[e].verdict = NC_UNDECIDED, out[e].why = 2;
+            else if (tmp[e].uncertain) /* the gradient under test may see the other side */
+                out[e].verdict = NC_UNDECIDED, out[e].why = 3;
         }
     }
     if (st == DP_OK)

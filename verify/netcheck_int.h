@@ -89,6 +89,11 @@ void nc_judge(nc_judgement *j, mpfr_srcptr A, mpfr_srcptr D, mpfr_srcptr E, mpfr
 mpfr_ptr nc_vec_init(size_t n, mpfr_prec_t prec);
 void nc_vec_clear(mpfr_ptr v);
 
+/* Unit u (of a sample's hlen units) of sample i has a pre-activation that is not 0 but within
+   the rounding of a p-bit evaluation of it (C->Cfd 2^-p absh): its sign is the exact one here,
+   but a gradient under test evaluated at p may see 0 or the other sign. */
+int nc_within_rounding(const nc_cache *C, size_t i, size_t u);
+
 /* log2 |x| for any nonzero MPFR x (-inf for 0). */
 double nc_lg2(mpfr_srcptr x);
 
