@@ -27,7 +27,9 @@ typedef struct {
     size_t wmax;
     /* the first layer: x_ij = xm 2^(xe) exactly, xe - emin_i = 32 xb + xs */
     int64_t *xm;
+    i128 *xsh;              /* n m0: xm 2^xs (< 2^84), what a weight's integer k multiplies */
     double *xabs;           /* n m0: |x| */
+    double *xl1;            /* n: Σ_j |x_ij|, rounded up */
     unsigned char *xs;
     int *xb, *nb;           /* n m0, n */
     long *emin;             /* n */
@@ -40,11 +42,112 @@ typedef struct {
     mpfr_ptr zp, zm, ep, em, Q, tab, t;
     mpfr_ptr acc1, x, w, ell, up, um, df, lin, D, E, A, sA;
     double *pa0, *pa1, *Zabs;  /* magnitudes: p wmax, p wmax, n mp */
-    mpfr_ptr gsum;          /* 512: Σ g_e per value of kv (v^T g with one addition per entry) */
+    /* v^T g in integers: |g_e| 2^-E0 truncated to L limbs (below 2^-(p+64) max |g|), summed
+       per value of kv and sign of g_e (one mpn_add_n per entry), then 2^-8 Σ k S_k */
+    mp_limb_t *G, *gacc, *gtot;  /* nparam L; 2 x 512 x (L + 1); 2 x (L + 3) */
+    signed char *gsg;            /* nparam: the sign of g_e */
+    size_t L;
+    long E0;
     double *gabs;           /* 512: Σ |g_e| per value of kv */
     double *gd;             /* nparam: |g_e|, rounded up */
     int uncertain;          /* the last check moved a ReLU argument within rounding of 0 */
 } dctx;
+
+/* g_e = M 2^(exp - 64 Lg), M its significand's Lg limbs: T = floor(|g_e| 2^-E0) into L limbs. */
+static void to_fixed(mp_limb_t *T, mpfr_srcptr g, long E0, size_t L)
+{
+    size_t Lg = (size_t)(mpfr_get_prec(g) + 63) / 64;
+    const mp_limb_t *M = mpfr_custom_get_significand(g);
+    long sh = mpfr_get_exp(g) - 64 * (long)Lg - E0;
+    for (size_t k = 0; k < L; k++)
+        T[k] = 0;
+    if (sh >= 0) { /* M << sh: limbs from sh / 64 on (the top fits: exp <= E0 + 64 L) */
+        size_t q = (size_t)sh / 64;
+        unsigned r = (unsigned)(sh % 64);
+        mp_limb_t out = r ? mpn_lshift(T + q, M, (mp_size_t)Lg, r) : (mpn_copyi(T + q, M,
+                                                                            (mp_size_t)Lg), 0);
+        if (q + Lg < L)
+            T[q + Lg] = out;
+    } else { /* M >> -sh, truncated: the bits below 2^E0 go */
+        size_t q = (size_t)(-sh) / 64;
+        unsigned r = (unsigned)((-sh) % 64);
+        if (q < Lg) {
+            if (r)
+                mpn_rshift(T, M + q, (mp_size_t)(Lg - q), r);
+            else
+                mpn_copyi(T, M + q, (mp_size_t)(Lg - q));
+        }
+    }
+}
+
+static int fixed_init(dctx *D, const nc_cache *C)
+{
+    long emax = LONG_MIN;
+    for (size_t e = 0; e < C->nparam; e++)
+        if (!mpfr_zero_p(C->g + e) && mpfr_get_exp(C->g + e) > emax)
+            emax = mpfr_get_exp(C->g + e);
+    /* the top limb has room: max |g| 2^-E0 < 2^(p + 64) needs (p + 64) / 64 limbs, plus one for
+       the shift of a significand that is not limb-aligned */
+    D->L = (size_t)(C->prec + 64 + 63) / 64 + 1;
+    D->E0 = (emax == LONG_MIN ? 0 : emax) - (long)C->prec - 64;
+    D->G = malloc((C->nparam * D->L + 2 * 512 * (D->L + 1) + 2 * (D->L + 3)) * sizeof *D->G);
+    D->gsg = malloc(C->nparam);
+    if (D->G == NULL || D->gsg == NULL)
+        return DP_ENOMEM;
+    D->gacc = D->G + C->nparam * D->L, D->gtot = D->gacc + 2 * 512 * (D->L + 1);
+    for (size_t e = 0; e < C->nparam; e++) {
+        D->gsg[e] = (signed char)mpfr_sgn(C->g + e);
+        if (D->gsg[e] == 0)
+            for (size_t k = 0; k < D->L; k++)
+                D->G[e * D->L + k] = 0;
+        else
+            to_fixed(D->G + e * D->L, C->g + e, D->E0, D->L);
+    }
+    return DP_OK;
+}
+
+/* D->A = v^T g over [lo, hi) (one rounding), D->sA = Σ |v_e g_e| (rounded up, in double). */
+static void vtg(dctx *D, size_t lo, size_t hi)
+{
+    size_t L = D->L, L1 = L + 1, L3 = L + 3;
+    mp_limb_t *acc = D->gacc, *tot = D->gtot;
+    memset(acc, 0, 2 * 512 * L1 * sizeof *acc);
+    memset(tot, 0, 2 * L3 * sizeof *tot);
+    for (int k = 0; k < 512; k++)
+        D->gabs[k] = 0;
+    for (size_t e = lo; e < hi; e++) {
+        if (D->gsg[e] == 0)
+            continue;
+        int k = D->kv[e] + 256;
+        mp_limb_t *a = acc + ((size_t)(D->gsg[e] < 0) * 512 + (size_t)k) * L1;
+        a[L] += mpn_add_n(a, a, D->G + e * L, (mp_size_t)L); /* a[L] counts the carries */
+        D->gabs[k] += D->gd[e];
+    }
+    double sa = 0;
+    for (int k = 0; k < 512; k++) { /* k g > 0 into tot, k g < 0 into tot + L3 */
+        if (k == 256)
+            continue;
+        unsigned long kk = (unsigned long)(k > 256 ? k - 256 : 256 - k);
+        for (int neg = 0; neg < 2; neg++) {
+            mp_limb_t *a = acc + ((size_t)neg * 512 + (size_t)k) * L1;
+            mp_limb_t *t = tot + (size_t)((k < 256) != neg) * L3;
+            mp_limb_t c = mpn_addmul_1(t, a, (mp_size_t)L1, kk);
+            mpn_add_1(t + L1, t + L1, 2, c);
+        }
+        sa += (double)kk * D->gabs[k];
+    }
+    int s = mpn_cmp(tot, tot + L3, (mp_size_t)L3) >= 0 ? 1 : -1;
+    if (s > 0)
+        mpn_sub_n(tot, tot, tot + L3, (mp_size_t)L3);
+    else
+        mpn_sub_n(tot, tot + L3, tot, (mp_size_t)L3);
+    mpz_t z; /* the limbs, read as an integer without a copy */
+    mp_size_t nl = (mp_size_t)L3;
+    while (nl > 0 && tot[nl - 1] == 0)
+        nl--;
+    mpfr_set_z_2exp(D->A, mpz_roinit_n(z, tot, s * nl), D->E0 - NC_VSHIFT, MPFR_RNDN);
+    mpfr_set_d(D->sA, ldexp(sa, -NC_VSHIFT), MPFR_RNDU);
+}
 
 static int dctx_init(dctx *D, const nc_cache *C)
 {
@@ -91,7 +194,19 @@ static int dctx_init(dctx *D, const nc_cache *C)
         nbmax = hi + 1 > nbmax ? hi + 1 : nbmax;
     }
     D->acc = malloc((size_t)nbmax * sizeof *D->acc);
-    D->nbuf = 2 * wp + n * p * mp + 4 * mp + (NC_LEVELS + 1) * (NC_LEVELS + 2) + 4 + 12 + 512;
+    D->xsh = malloc(n * m0 * sizeof *D->xsh);
+    D->xl1 = malloc(n * sizeof *D->xl1);
+    if (D->xsh == NULL || D->xl1 == NULL)
+        return DP_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        D->xl1[i] = 0;
+        for (size_t j = 0; j < m0; j++)
+            D->xl1[i] += D->xabs[i * m0 + j];
+        D->xl1[i] *= 1 + 0x1p-40; /* above the sum's roundings (m0 < 2^28 terms) */
+    }
+    for (size_t j = 0; j < n * m0; j++)
+        D->xsh[j] = (i128)D->xm[j] * ((i128)1 << D->xs[j]);
+    D->nbuf = 2 * wp + n * p * mp + 4 * mp + (NC_LEVELS + 1) * (NC_LEVELS + 2) + 4 + 12;
     D->buf = nc_vec_init(D->nbuf, C->prec);
     D->big = nc_vec_init(2, 32 * (mpfr_prec_t)nbmax + 256); /* 2^127 x the span of the words */
     if (D->acc == NULL || D->buf == NULL || D->big == NULL)
@@ -112,13 +227,14 @@ static int dctx_init(dctx *D, const nc_cache *C)
                            &D->df,   &D->lin, &D->D, &D->E,   &D->A,  &D->sA};
     for (int k = 0; k < 12; k++)
         *named[k] = v++;
-    D->gsum = v;
-    return DP_OK;
+    return fixed_init(D, C);
 }
 
 static void dctx_clear(dctx *D)
 {
+    free(D->G), free(D->gsg);
     free(D->xm), free(D->xs), free(D->xb), free(D->emin), free(D->pa0), free(D->acc);
+    free(D->xsh), free(D->xl1);
     nc_vec_clear(D->buf);
     nc_vec_clear(D->big);
 }
@@ -137,7 +253,7 @@ static long floor_div(long a, long b)
 }
 
 /* 2^-8 (Σ_j kv_j x_j + kb) for the first layer's unit u of sample i: the sum exact in integers
-   (kv_j xm_j < 2^61, shifted by < 32 within its word), one rounding at the end.  *abs receives
+   (kv_j xm_j 2^xs_j < 2^92 within its word), one rounding at the end.  *abs receives
    2^-8 (Σ |kv_j| |x_j| + |kb|). */
 static void first_layer(mpfr_ptr out, double *abs, dctx *D, size_t i, size_t u)
 {
@@ -145,18 +261,20 @@ static void first_layer(mpfr_ptr out, double *abs, dctx *D, size_t i, size_t u)
     size_t m0 = C->m[0], row = C->offW[0] + u * m0, jlo = 0, jhi = 0;
     if (D->lo < row + m0 && D->hi > row) /* the restriction meets this row of V^0 */
         jlo = D->lo > row ? D->lo - row : 0, jhi = D->hi < row + m0 ? D->hi - row : m0;
-    const int64_t *xm = D->xm + i * m0;
-    const double *xabs = D->xabs + i * m0;
-    const unsigned char *xs = D->xs + i * m0;
+    const i128 *xsh = D->xsh + i * m0;
     const int *xb = D->xb + i * m0;
+    const int16_t *kv = D->kv + row;
     int nb = D->nb[i];
-    double s = 0;
     for (int b = 0; b < nb; b++)
         D->acc[b] = 0;
-    for (size_t j = jlo; j < jhi; j++) {
-        int k = D->kv[row + j];
-        D->acc[xb[j]] += (i128)(k * xm[j]) * ((i128)1 << xs[j]);
-        s += fabs((double)k) * xabs[j];
+    if (nb == 1) { /* the usual case: one word, kept in registers */
+        i128 a = 0;
+        for (size_t j = jlo; j < jhi; j++)
+            a += (i128)kv[j] * xsh[j];
+        D->acc[0] = a;
+    } else {
+        for (size_t j = jlo; j < jhi; j++)
+            D->acc[xb[j]] += (i128)kv[j] * xsh[j];
     }
     mpfr_set_zero(D->big, +1);
     for (int b = 0; b < nb; b++) {
@@ -171,7 +289,7 @@ static void first_layer(mpfr_ptr out, double *abs, dctx *D, size_t i, size_t u)
     int kb = vk(D, C->offb[0] + u);
     mpfr_add_si(out, D->big, kb, MPFR_RNDN); /* the one rounding */
     mpfr_mul_2si(out, out, -NC_VSHIFT, MPFR_RNDN);
-    *abs = ldexp(s + fabs((double)kb), -NC_VSHIFT);
+    *abs = D->xl1[i] + ldexp(fabs((double)kb), -NC_VSHIFT); /* |v| < 1: Σ |v_j x_j| <= Σ |x_j| */
 }
 
 #define COEF(P, d, u) ((P) + ((d) - 1) * D->wmax + (u))
@@ -363,26 +481,9 @@ static void dir_check(nc_judgement *jd, int *kink, dctx *D, size_t lo, size_t hi
     mpfr_set_d(D->x, C->Cfd * M, MPFR_RNDU);
     mpfr_mul_2si(D->x, D->x, -(long)C->prec, MPFR_RNDU);
     mpfr_max(D->E, D->E, D->x, MPFR_RNDU);
-    /* v^T g with one addition per entry: g summed per value of kv, then 2^-8 Σ_k k S_k */
-    for (int k = 0; k < 512; k++)
-        mpfr_set_zero(D->gsum + k, +1), D->gabs[k] = 0;
-    for (size_t e2 = lo; e2 < hi; e2++) {
-        int k = D->kv[e2] + 256;
-        mpfr_add(D->gsum + k, D->gsum + k, C->g + e2, MPFR_RNDN);
-        D->gabs[k] += D->gd[e2];
-    }
-    double sa = 0;
-    mpfr_set_zero(D->A, +1);
-    for (int k = 0; k < 512; k++) {
-        if (mpfr_zero_p(D->gsum + k) && D->gabs[k] == 0)
-            continue;
-        mpfr_mul_si(D->x, D->gsum + k, k - 256, MPFR_RNDN);
-        mpfr_add(D->A, D->A, D->x, MPFR_RNDN);
-        sa += fabs((double)(k - 256)) * D->gabs[k];
-    }
-    mpfr_mul_2si(D->A, D->A, -NC_VSHIFT, MPFR_RNDN);
-    /* the scale: Σ |v_e g_e|; the size M of the difference's terms when the gradient is 0 */
-    mpfr_set_d(D->sA, sa > 0 ? ldexp(sa, -NC_VSHIFT) : M, MPFR_RNDU);
+    vtg(D, lo, hi);
+    if (mpfr_zero_p(D->sA)) /* the scale: the size M of the difference's terms when g = 0 */
+        mpfr_set_d(D->sA, M, MPFR_RNDU);
     nc_judge(jd, D->A, D->D, D->E, D->sA, C->R, C->prec, C->need, D->t);
 }
 
