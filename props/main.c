@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plugin.h"
+#include "props.h"
 #include "verify.h"
 
 static const char usage_text[] =
@@ -18,6 +19,10 @@ static const char usage_text[] =
     "       dnnproof check (--plugin PATH | --exec COMMAND) [--cases N] [--seed S]\n"
     "                      [--op NAME]... [--timeout SECONDS] [--format text|json]\n"
     "                      [--replay TOKEN]\n"
+    "       dnnproof vectors --out DIR [--cases N] [--seed S]\n"
+    "       dnnproof vectors --check FILE...\n"
+    "       dnnproof netcheck --widths W0,W1,...,Wp [--samples N] [--seed S] [--prec BITS] [-j N]\n"
+    "                         [--directions K] [--format text|json] [--save-data FILE]\n"
     "       dnnproof demo\n"
     "\n"
     "  list     the propositions of the document, one per line\n"
@@ -31,6 +36,13 @@ static const char usage_text[] =
     "           (docs/plugin.md), each call isolated in a child process; or an adapter in any\n"
     "           language speaking JSON lines (docs/protocol.md); exit 0 when every op\n"
     "           passes, 1 when one fails, 2 on a usage or load error\n"
+    "  vectors  golden vectors (docs/vectors.md): --out writes one JSON-lines file per op and\n"
+    "           precision (exact inputs, correctly rounded expected values, bounds, flags);\n"
+    "           --check validates files and re-derives every value; exit 0 when done, 1 when a\n"
+    "           value differs, 2 on a usage error or a malformed file\n"
+    "  netcheck the layer-recursive theorem (section 5) checked on one generated network of\n"
+    "           real size, every W and b entry against finite differences (or K random\n"
+    "           directions with drill-down) at BITS (default 256) (docs/netcheck.md)\n"
     "  demo     a small network's loss and gradients in double and in MPFR\n"
     "\n"
     "  --cases N    instances per proposition (default 100), sizes growing from 1\n"
@@ -397,6 +409,11 @@ int main(int argc, char **argv)
         return cmd_explain(argc, argv);
     if (!strcmp(cmd, "check")) {
         int rc = cmd_check(argc, argv);
+        mpfr_free_cache();
+        return rc;
+    }
+    if (!strcmp(cmd, "vectors") || !strcmp(cmd, "netcheck")) {
+        int rc = cmd[0] == 'v' ? cmd_vectors(argc, argv) : cmd_netcheck(argc, argv);
         mpfr_free_cache();
         return rc;
     }

@@ -155,10 +155,13 @@ int vr_bound_network_gradient(double *bound, size_t p, const size_t *m, const do
         bl[0] += eloss + (double)n * u * terms;
         for (size_t j = 0; j < mp; j++) {
             int rest = y[j] != 0 && S[j] > 0.5;
+            double others = 0; /* 1 - S_j, without the cancellation of 1 - S_j in double */
+            for (size_t l = 0; l < mp; l++)
+                others += l != j ? S[l] : 0;
             del[j] = S[j] * c - y[j];
             edel[j] = fabs(c) * S[j] * (ez[j] + sez) +
                       ((zmax - z[j]) + D + 2 * (double)mp + 8) * u * fabs(c) *
-                          (rest ? 1 - S[j] : S[j]) +
+                          (rest ? others : S[j]) +
                       u * (fabs(c - y[j]) + fabs(del[j])) + 4 * eta;
         }
         /* backward, layer by layer */
