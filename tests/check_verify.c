@@ -12,6 +12,7 @@ Suite *props_suite(void);
 Suite *plugin_suite(void);
 Suite *vectors_suite(void); /* tests/verify_vectors.c: golden vectors, verify/vectors*.c */
 Suite *exec_suite(void); /* tests/verify_exec.c: --exec adapters */
+Suite *consistency_suite(void); /* tests/verify_consistency.c: verify/consistency.c */
 Suite *netcheck_suite(void); /* tests/verify_netcheck.c: §5's theorem at real sizes */
 
 int main(void)
@@ -24,6 +25,7 @@ int main(void)
     srunner_add_suite(sr, plugin_suite());
     srunner_add_suite(sr, vectors_suite());
     srunner_add_suite(sr, exec_suite());
+    srunner_add_suite(sr, consistency_suite());
     srunner_add_suite(sr, netcheck_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
