@@ -300,7 +300,7 @@ int nc_cache_init(nc_cache *C, const dp_net *net, const double *X, const double 
     C->lfact[0] = 0;
     for (unsigned k = 0; k <= NC_KMAX; k++) {
         if (k > 0) {
-            mpfr_set_ui(C->inv + k, 1, MPFR_RNDN);
+            mpfr_set_si(C->inv + k, k % 2 ? 1 : -1, MPFR_RNDN);
             mpfr_div_ui(C->inv + k, C->inv + k, k, MPFR_RNDN);
         }
         mpfr_fac_ui(C->ifact + k, k, MPFR_RNDN);
@@ -380,11 +380,9 @@ void nc_log1p(mpfr_ptr out, mpfr_srcptr w, const nc_cache *C, mpfr_ptr t)
         mpfr_log1p(out, w, MPFR_RNDN);
         return;
     }
-    mpfr_set(t, C->inv + M, MPFR_RNDN); /* w (1 - w (1/2 - w (1/3 - ... w/M))) */
-    for (long k = M - 1; k >= 1; k--) {
-        mpfr_fms(t, w, t, C->inv + k, MPFR_RNDN);
-        mpfr_neg(t, t, MPFR_RNDN);
-    }
+    mpfr_set(t, C->inv + M, MPFR_RNDN); /* w (1 + w (-1/2 + w (1/3 + ... w (±1/M)))) */
+    for (long k = M - 1; k >= 1; k--)
+        mpfr_fma(t, t, w, C->inv + k, MPFR_RNDN);
     mpfr_mul(out, w, t, MPFR_RNDN);
 }
 

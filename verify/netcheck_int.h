@@ -37,7 +37,7 @@ typedef struct {
     mpfr_ptr sy;               /* n: Σ_k Yhat_ik */
     mpfr_ptr g;                /* nparam: the gradient under test, packed like θ */
     mpfr_ptr srow;             /* 1: max_e |g_e|, the size of the gradient (derivative.c's row) */
-    mpfr_ptr inv;              /* NC_KMAX + 1: inv[k] = 1/k (inv[0] unused) */
+    mpfr_ptr inv;              /* NC_KMAX + 1: inv[k] = (-1)^(k+1) / k, log1p's coefficients */
     mpfr_ptr ifact;            /* NC_KMAX + 1: 1/k! */
     mpfr_ptr one;              /* 1: the seed of a bias */
     double *lfact;             /* NC_KMAX + 2: log2 k! */
