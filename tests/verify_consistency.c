@@ -3,7 +3,15 @@
    as a plugin and through the --exec protocol; a plugin whose SoftMax Jacobian is not its own
    softmax's derivative is INCONSISTENT there and only there (its ReLU'(0) = 1 is at a kink, which
    a finite difference cannot judge: skipped, not flagged); a failing call makes a pair undecided
-   and never ends the run; replay tokens reproduce the worst instance. */
+   and never ends the run; replay tokens reproduce the worst instance.
+   Each mechanism was broken once and the suite went red: no Richardson term (truncation_is_
+   estimated), no rounding term (softmax_jacobian INCONSISTENT on good.so), no kink rule for
+   relu, dense or the network (good.so INCONSISTENT at the kink), the network's tangent not
+   carried through W or through the inactive units (deep_kink_is_skipped), the float32 steps
+   not rounded to float (a plugin's input "changed": undecided; through the bridge, a wrong
+   step), the network's derivative read without the loss's offset, a failed call ignored or
+   not made undecided (failing_calls_are_undecided), the factor 8 made huge (inconsistent.so
+   consistent). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
