@@ -435,7 +435,7 @@ void nc_judge(nc_judgement *j, mpfr_srcptr A, mpfr_srcptr D, mpfr_srcptr E, mpfr
         j->verdict = j->fd_bits < need ? NC_UNDECIDED : NC_AGREE;
 }
 
-/* ---- test networks ----------------------------------------------------------------------------- */
+/* ---- test networks ------------------------------------------------------------------------- */
 
 int vr_netcheck_make(dp_net *net, double **X, double **Yhat, const size_t *widths, size_t p,
                      size_t n, uint64_t seed)

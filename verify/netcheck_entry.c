@@ -158,7 +158,8 @@ static void tangent(scratch *S, rowsample *r, size_t i, size_t k, size_t jp)
 }
 
 /* The row's tangent for every sample, and what its entries share: ŷ·c, the size M, the series'
-   coefficients κ_n = Σ_k P_k c_k^n / n! up to the length the largest seed of the row needs. */
+   coefficients κ_n = Σ_k P_k c_k^n / n! up to the length |t s c| <= 2^e0 needs (the step rule
+   keeps every step below that). */
 static void row_prepare(scratch *S, size_t k, size_t jp)
 {
     const nc_cache *C = S->C;
@@ -186,7 +187,7 @@ static void row_prepare(scratch *S, size_t k, size_t jp)
             sy += fabs(mpfr_get_d(y + u, MPFR_RNDU)) * cabs[u];
         }
         r->M = fabs(mpfr_get_d(C->sy + i, MPFR_RNDU)) * sp * (1 + 2 * C->zabs[i]) + sy;
-        r->N = nc_series_len(C, C->e0); /* the step rule keeps |t s c| below 2^e0 */
+        r->N = nc_series_len(C, C->e0);
         mpfr_ptr kap = S->kap + i * (NC_KMAX + 1);
         for (int e = 1; e <= r->N; e++)
             mpfr_set_zero(kap + e, +1);
