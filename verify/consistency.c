@@ -797,9 +797,10 @@ void vr_consistency_report_text(FILE *f, const vr_consistency *res, size_t n,
         if (!isnan(r->worst))
             snprintf(worst, sizeof worst, "worst %.3g", r->worst);
         int len = snprintf(line, sizeof line,
-                           "%-12s  %-21s %-8s %2zu instances %5zu entries  %-14s",
+                           "%-12s  %-21s %-8s %2zu %-9s %5zu entries  %-14s",
                            vr_consistency_word(r->verdict), r->op, prec_name(r->f32),
-                           r->instances, r->entries, worst);
+                           r->instances, r->instances == 1 ? "instance" : "instances",
+                           r->entries, worst);
         if (r->skipped)
             len += snprintf(line + len, sizeof line - len, "  %zu at a kink, skipped", r->skipped);
         if (r->verdict == VR_CONS_UNDECIDED)
