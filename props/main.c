@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include "consistency.h"
 #include "plugin.h"
 #include "props.h"
 #include "verify.h"
@@ -364,11 +365,26 @@ static int cmd_check(int argc, char **argv)
         return 2;
     }
     vr_plugin_verdict v[2 * VR_NOPS];
-    size_t n = 0;
-    st = vr_plugin_check(v, &n, pl, &opt);
+    vr_consistency c[VR_CONS_MAX];
+    size_t n = 0, nc = 0;
+    /* a self-consistency token replays that diagnostic alone */
+    int cons_only = opt.replay != NULL && vr_consistency_is_token(opt.replay);
+    st = cons_only ? DP_OK : vr_plugin_check(v, &n, pl, &opt);
+    if (st == DP_OK) /* a diagnostic after the verdicts: never part of the exit status */
+        st = vr_consistency_run(c, &nc, pl, &opt);
     int rc = 0;
+    if (st == DP_OK && json) {
+        json_t *root = vr_plugin_report_object(v, n, pl, &opt);
+        json_object_set_new(root, "consistency", vr_consistency_report_json(c, nc));
+        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        fputc('\n', stdout);
+        json_decref(root);
+    } else if (st == DP_OK) {
+        if (!cons_only)
+            vr_plugin_report_text(stdout, v, n, pl, &opt);
+        vr_consistency_report_text(stdout, c, nc, pl);
+    }
     if (st == DP_OK) {
-        (json ? vr_plugin_report_json : vr_plugin_report_text)(stdout, v, n, pl, &opt);
         for (size_t i = 0; i < n; i++)
             rc |= v[i].kind != VR_PK_PASS;
     } else if (st == DP_EDOMAIN && opt.replay) {
@@ -381,6 +397,7 @@ static int cmd_check(int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++)
         vr_plugin_verdict_clear(&v[i]);
+    vr_consistency_clear(c, nc);
     vr_plugin_close(pl);
     return rc;
 }

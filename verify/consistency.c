@@ -860,27 +860,3 @@ json_t *vr_consistency_report_json(const vr_consistency *res, size_t n)
     }
     return a;
 }
-
-void vr_consistency_check_json(FILE *f, const vr_plugin_verdict *v, size_t nv,
-                               const vr_plugin *pl, const vr_plugin_options *opt,
-                               const vr_consistency *res, size_t n)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    json_t *root = NULL;
-    if (mem != NULL) {
-        vr_plugin_report_json(mem, v, nv, pl, opt);
-        fclose(mem);
-        root = json_loads(text, 0, NULL);
-    }
-    if (root == NULL) { /* out of memory: the check's report alone */
-        vr_plugin_report_json(f, v, nv, pl, opt);
-    } else {
-        json_object_set_new(root, "consistency", vr_consistency_report_json(res, n));
-        json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-        fputc('\n', f);
-    }
-    json_decref(root);
-    free(text);
-}

@@ -66,9 +66,4 @@ void vr_consistency_report_text(FILE *f, const vr_consistency *res, size_t n,
                                 const vr_plugin *pl);
 json_t *vr_consistency_report_json(const vr_consistency *res, size_t n);
 
-/* vr_plugin_report_json's object with the results under "consistency", on f. */
-void vr_consistency_check_json(FILE *f, const vr_plugin_verdict *v, size_t nv,
-                               const vr_plugin *pl, const vr_plugin_options *opt,
-                               const vr_consistency *res, size_t n);
-
 #endif

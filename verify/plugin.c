@@ -346,8 +346,8 @@ static json_t *num_or_null(double x)
     return isfinite(x) ? json_real(x) : json_null();
 }
 
-void vr_plugin_report_json(FILE *f, const vr_plugin_verdict *v, size_t n, const vr_plugin *pl,
-                           const vr_plugin_options *opt)
+json_t *vr_plugin_report_object(const vr_plugin_verdict *v, size_t n, const vr_plugin *pl,
+                                const vr_plugin_options *opt)
 {
     json_t *root = json_object(), *ops = json_array();
     size_t bad = 0;
@@ -382,6 +382,13 @@ void vr_plugin_report_json(FILE *f, const vr_plugin_verdict *v, size_t n, const 
     json_object_set_new(root, "ops", ops);
     json_object_set_new(root, "passed", json_integer((json_int_t)(n - bad)));
     json_object_set_new(root, "failed", json_integer((json_int_t)bad));
+    return root;
+}
+
+void vr_plugin_report_json(FILE *f, const vr_plugin_verdict *v, size_t n, const vr_plugin *pl,
+                           const vr_plugin_options *opt)
+{
+    json_t *root = vr_plugin_report_object(v, n, pl, opt);
     json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
     fputc('\n', f);
     json_decref(root);

@@ -6,6 +6,7 @@
 #ifndef DNNPROOF_VERIFY_PLUGIN_H
 #define DNNPROOF_VERIFY_PLUGIN_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include "abi.h"
 #include "verify.h"
@@ -64,5 +65,8 @@ void vr_plugin_report_text(FILE *f, const vr_plugin_verdict *v, size_t n, const 
                            const vr_plugin_options *opt);
 void vr_plugin_report_json(FILE *f, const vr_plugin_verdict *v, size_t n, const vr_plugin *pl,
                            const vr_plugin_options *opt);
+/* The JSON report as an object (a new reference), for a caller that adds to it. */
+json_t *vr_plugin_report_object(const vr_plugin_verdict *v, size_t n, const vr_plugin *pl,
+                                const vr_plugin_options *opt);
 
 #endif
