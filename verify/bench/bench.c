@@ -505,6 +505,74 @@ static const char *met(double value, int ok)
     return isnan(value) ? "not measured" : ok ? "met" : "MISSED";
 }
 
+/* The targets, each with the figure it is judged on and met / MISSED by how much. */
+typedef struct {
+    const char *what;
+    char value[80];
+    char verdict[80];
+} target;
+enum { NTARGETS = 5 };
+
+/* "met (margin 3.5x)" or "MISSED by 2x": how far value is on either side of the limit. */
+static void judge(target *t, double value, double limit, int at_least)
+{
+    if (isnan(value)) {
+        snprintf(t->verdict, sizeof t->verdict, "not measured");
+        return;
+    }
+    int ok = at_least ? value >= limit : value <= limit;
+    double factor = at_least ? value / limit : limit / value;
+    snprintf(t->verdict, sizeof t->verdict, ok ? "met (margin %.3gx)" : "MISSED by %.3gx",
+             ok ? factor : 1 / factor);
+}
+
+static void targets(target t[NTARGETS], const bench *b)
+{
+    const net *big = find_net("784,32,10");
+    double worst_dir = NAN, worst_o = NAN;
+    const char *worst_dir_net = "", *worst_o_id = "";
+    long rss = 0;
+    for (size_t i = 0; i < NNETS; i++) {
+        const net *nw = &nets[i];
+        double r = 1 / ratio(&nw->fast, &nw->dir);
+        if (nw->main3 && !isnan(r) && !(r <= worst_dir))
+            worst_dir = r, worst_dir_net = nw->widths;
+        rss = nw->entry.rss_kb > rss ? nw->entry.rss_kb : rss;
+        rss = nw->dir.rss_kb > rss ? nw->dir.rss_kb : rss;
+    }
+    for (size_t i = 0; i < b->nprops; i++)
+        if (!(overhead(&b->props[i]) <= worst_o))
+            worst_o = overhead(&b->props[i]), worst_o_id = b->props[i].prop->id;
+
+    double r_slow = ratio(&big->slow, &big->entry);
+    t[0].what = "entrywise [784,32,10] >= 10x faster than gradcheck slow";
+    ratio_text(t[0].value, sizeof t[0].value, r_slow);
+    judge(&t[0], r_slow, TARGET_SLOW_RATIO, 1);
+
+    t[1].what = "directions within 5x of gradcheck fast (worst dir/fast)";
+    snprintf(t[1].value, sizeof t[1].value, isnan(worst_dir) ? "-" : "%.3g on [%s]", worst_dir,
+             worst_dir_net);
+    judge(&t[1], worst_dir, TARGET_FAST_RATIO, 0);
+
+    t[2].what = "runner overhead <= 20% (worst proposition)";
+    snprintf(t[2].value, sizeof t[2].value, isnan(worst_o) ? "-" : "%.1f%% %s", 100 * worst_o,
+             worst_o_id);
+    judge(&t[2], worst_o, TARGET_OVERHEAD, 0);
+
+    t[3].what = "peak RSS < 1 GB (largest netcheck run)";
+    snprintf(t[3].value, sizeof t[3].value, rss ? "%.1f MB" : "-", (double)rss / 1024.0);
+    judge(&t[3], rss ? (double)rss : NAN, (double)TARGET_RSS_KB, 0);
+
+    t[4].what = "entrywise exponent about 1 (in [0.8, 1.2])";
+    exponent_text(t[4].value, sizeof t[4].value, b->exp_entry);
+    if (isnan(b->exp_entry))
+        snprintf(t[4].verdict, sizeof t[4].verdict, "not measured");
+    else if (b->exp_entry >= TARGET_EXP_LO && b->exp_entry <= TARGET_EXP_HI)
+        snprintf(t[4].verdict, sizeof t[4].verdict, "met");
+    else
+        snprintf(t[4].verdict, sizeof t[4].verdict, "MISSED");
+}
+
 static void report_text(FILE *f, const bench *b, const bench_opt *bo)
 {
     char s1[32], s2[32], s3[32], s4[32], s5[32], s6[80];
@@ -592,44 +660,22 @@ static void report_text(FILE *f, const bench *b, const bench_opt *bo)
         }
     }
 
-    const net *big = find_net("784,32,10");
-    double r_slow = ratio(&big->slow, &big->entry);
-    double worst_dir = NAN, worst_o = -1;
-    const char *worst_dir_net = "-", *worst_o_id = "-";
-    long rss = 0;
-    for (size_t i = 0; i < NNETS; i++) {
-        const net *nw = &nets[i];
-        double r = 1 / ratio(&nw->fast, &nw->dir);
-        if (nw->main3 && !isnan(r) && !(r <= worst_dir))
-            worst_dir = r, worst_dir_net = nw->widths;
-        rss = nw->entry.rss_kb > rss ? nw->entry.rss_kb : rss;
-        rss = nw->dir.rss_kb > rss ? nw->dir.rss_kb : rss;
-    }
-    for (size_t i = 0; i < b->nprops; i++)
-        if (overhead(&b->props[i]) > worst_o)
-            worst_o = overhead(&b->props[i]), worst_o_id = b->props[i].prop->id;
+    target t[NTARGETS];
+    targets(t, b);
     fprintf(f, "\ntargets\n");
-    fprintf(f, "  %-62s %-22s %s\n", "entrywise [784,32,10] >= 10x faster than gradcheck slow",
-            ratio_text(s1, sizeof s1, r_slow), met(r_slow, r_slow >= TARGET_SLOW_RATIO));
-    snprintf(s6, sizeof s6, isnan(worst_dir) ? "-" : "%s on [%s]",
-             ratio_text(s2, sizeof s2, worst_dir), worst_dir_net);
-    fprintf(f, "  %-62s %-22s %s\n", "directions within 5x of gradcheck fast (dir / fast, worst)",
-            s6, met(worst_dir, worst_dir <= TARGET_FAST_RATIO));
-    snprintf(s6, sizeof s6, "%zu of %zu", n_met, b->nprops);
-    fprintf(f, "  %-62s %-22s %s (worst %.1f%%, %s)\n", "runner overhead <= 20% per proposition",
-            s6, n_met == b->nprops ? "met" : "MISSED", 100 * worst_o, worst_o_id);
-    snprintf(s6, sizeof s6, "%.1f MB", (double)rss / 1024.0);
-    fprintf(f, "  %-62s %-22s %s\n", "peak RSS < 1 GB (largest over every netcheck run)", s6,
-            met(rss ? 0 : NAN, rss < TARGET_RSS_KB));
-    fprintf(f, "  %-62s %-22s %s\n", "entrywise exponent about 1 (in [0.8, 1.2])",
-            exponent_text(s1, sizeof s1, b->exp_entry),
-            met(b->exp_entry, b->exp_entry >= TARGET_EXP_LO && b->exp_entry <= TARGET_EXP_HI));
+    for (int k = 0; k < NTARGETS; k++)
+        fprintf(f, "  %-56s %-38s %s\n", t[k].what, t[k].value, t[k].verdict);
     fprintf(f, "\nbench took %.0f s\n", b->seconds);
 }
 
 static json_t *num_or_null(double x)
 {
     return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *int_or_null(double x)
+{
+    return isfinite(x) ? json_integer((json_int_t)x) : json_null();
 }
 
 static json_t *nc_json(const nc_fig *g)
@@ -639,9 +685,9 @@ static json_t *nc_json(const nc_fig *g)
     return json_pack("{s:o,s:o,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o}", "seconds",
                      num_or_null(g->seconds), "wall", num_or_null(g->wall), "cpu",
                      num_or_null(g->cpu), "rss_kb", (json_int_t)g->rss_kb, "runs", g->runs,
-                     "entries", num_or_null(g->entries), "agree", num_or_null(g->agree),
-                     "refuted", num_or_null(g->refuted), "undecided", num_or_null(g->undecided),
-                     "kinks", num_or_null(g->kinks), "min_bits", num_or_null(g->min_bits));
+                     "entries", int_or_null(g->entries), "agree", int_or_null(g->agree),
+                     "refuted", int_or_null(g->refuted), "undecided", int_or_null(g->undecided),
+                     "kinks", int_or_null(g->kinks), "min_bits", num_or_null(g->min_bits));
 }
 
 static json_t *gc_json(const gc_fig *g)
@@ -665,8 +711,8 @@ static void report_json(FILE *f, const bench *b, const bench_opt *bo)
     }
     for (size_t i = 0; i < NNETS; i++) {
         const net *nw = &nets[i];
-        json_array_append_new(networks, json_pack("{s:s,s:f,s:o,s:o,s:o,s:o}", "widths",
-                                                  nw->widths, "params", nw->params, "entrywise",
+        json_array_append_new(networks, json_pack("{s:s,s:I,s:o,s:o,s:o,s:o}", "widths",
+                                                  nw->widths, "params", (json_int_t)nw->params, "entrywise",
                                                   nc_json(&nw->entry), "directions",
                                                   nc_json(&nw->dir), "gradcheck_slow",
                                                   gc_json(&nw->slow), "gradcheck_fast",
@@ -682,6 +728,13 @@ static void report_json(FILE *f, const bench *b, const bench_opt *bo)
         num_or_null(b->exp_entry), "directions", num_or_null(b->exp_dir), "gradcheck_slow",
         num_or_null(b->exp_slow), "gradcheck_fast", num_or_null(b->exp_fast), "seconds",
         b->seconds);
+    target t[NTARGETS];
+    targets(t, b);
+    json_t *tj = json_array();
+    for (int k = 0; k < NTARGETS; k++)
+        json_array_append_new(tj, json_pack("{s:s,s:s,s:s}", "target", t[k].what, "value",
+                                            t[k].value, "verdict", t[k].verdict));
+    json_object_set_new(o, "targets", tj);
     json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', f);
     json_decref(o);
