@@ -108,6 +108,8 @@ valgrind: $(CHECK_SRC) $(CHECK_VERIFY) $(BIN) $(PLUGINS) $(BRIDGE)
 	CK_FORK=no CK_RUN_SUITE="finite differences" $(VALGRIND) $(CHECK_VERIFY)
 	CK_FORK=no CK_RUN_SUITE=exec $(VALGRIND) $(CHECK_VERIFY)
 	CK_FORK=no CK_RUN_SUITE=consistency $(VALGRIND) $(CHECK_VERIFY)
+	CK_FORK=no CK_RUN_SUITE=netcheck $(VALGRIND) $(CHECK_VERIFY)
+	CK_FORK=no CK_RUN_SUITE=vectors $(VALGRIND) $(CHECK_VERIFY)
 	$(VALGRIND) $(BIN) verify --cases 15 -j 2 > /dev/null; test $$? -le 1
 
 # Fuzz targets (libFuzzer: clang and Debian's libclang-rt-14-dev), not part of check:
