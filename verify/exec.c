@@ -204,7 +204,7 @@ static int hello(ex *e, int has[VR_NOPS][2], char *name, size_t namelen, char *e
     st = vr_proto_parse_hello(has, name, namelen, line, n, note, sizeof note);
     consume(e, n);
     if (st != DP_OK) {
-        snprintf(err, len, "the adapter '%s' answered hello with %s", e->command, note);
+        snprintf(err, len, "the adapter '%s' answered hello wrongly: %s", e->command, note);
         kill_after_failure(e);
     }
     return st;

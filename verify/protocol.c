@@ -50,7 +50,7 @@ int vr_proto_parse_hello(int has[VR_NOPS][2], char *name, size_t namelen, const 
     snprintf(name, namelen, "%s", nm ? nm : "");
     size_t known = 0, i;
     if (!json_is_object(ops = json_object_get(o, "ops"))) {
-        say(err, errlen, "the answer to hello has no \"ops\" object");
+        say(err, errlen, "no \"ops\" object");
         json_decref(o);
         return DP_EDOMAIN;
     }
