@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <check.h>
-#include "netcheck.h"
+#include "netcheck_int.h"
 
 /* ---- deliberately wrong gradients ------------------------------------------------------------
    The gradient under test has no context argument: the variant is a file-level setting. */
 
-enum { V_TRUE, V_ONE_ENTRY, V_GE_KINK, V_LAST_RELU, V_TRANSPOSE, V_ROUNDING };
+enum { V_TRUE, V_ONE_ENTRY, V_GE_KINK, V_LAST_RELU, V_TRANSPOSE, V_ROUNDING, V_NO_INDICATOR };
 static int variant;
 static size_t variant_entry, variant_layer;
 
@@ -121,6 +121,37 @@ static int test_grad(mpfr_ptr loss, mpfr_ptr const *gW, mpfr_ptr const *gb, cons
                 mpfr_swap(gW[k] + r * m + c, gW[k] + c * m + r);
     }
     return DP_OK;
+}
+
+/* The same errors in the directions' contracted path (netcheck_int.h's nc_delta_fn): §5's δ
+   recursion from the cache, written anew, with the variant's break.  V_LAST_RELU masks δ^p with
+   1[z^p > 0] after the recursion below it used the unmasked δ^p (only W^p, b^p wrong);
+   V_GE_KINK uses 1[h >= 0]; V_NO_INDICATOR drops the indicator; V_TRANSPOSE takes row j of
+   W[variant_layer] (square) where its column j belongs. */
+static void test_delta(mpfr_ptr delta, const nc_cache *C, size_t i)
+{
+    size_t p = C->p, mp = C->mp;
+    mpfr_ptr top = delta + C->hoff[p - 1];
+    for (size_t k = 0; k < mp; k++)
+        mpfr_fms(top + k, C->P + i * mp + k, C->sy + i, C->Y + i * mp + k, MPFR_RNDN);
+    for (size_t l = p - 1; l-- > 0;) {
+        size_t mi = C->m[l + 1], mo = C->m[l + 2];
+        mpfr_srcptr up = delta + C->hoff[l + 1], W = C->theta + C->offW[l + 1];
+        mpfr_srcptr h = C->h + i * C->hlen + C->hoff[l];
+        mpfr_ptr d = delta + C->hoff[l];
+        int tr = variant == V_TRANSPOSE && l + 1 == variant_layer;
+        for (size_t j = 0; j < mi; j++) {
+            mpfr_set_zero(d + j, +1);
+            int on = variant == V_GE_KINK ? mpfr_sgn(h + j) >= 0 : mpfr_sgn(h + j) > 0;
+            if (!on && variant != V_NO_INDICATOR)
+                continue;
+            for (size_t u = 0; u < mo; u++)
+                mpfr_fma(d + j, up + u, W + (tr ? j * mi + u : u * mi + j), d + j, MPFR_RNDN);
+        }
+    }
+    for (size_t k = 0; variant == V_LAST_RELU && k < mp; k++)
+        if (mpfr_sgn(C->h + i * C->hlen + C->hoff[p - 1] + k) <= 0)
+            mpfr_set_zero(top + k, +1);
 }
 
 /* ---- networks ------------------------------------------------------------------------------ */
@@ -418,6 +449,121 @@ START_TEST(missing_transpose_refuted)
 }
 END_TEST
 
+/* The directions' contracted path, Σ_i Σ_l δ^l·(V^l a^{l-1} + c^l) with the theorem's δ, is
+   v^T g for the library's full gradient g (dp_global_loss_gradient_mp, passed explicitly) up to
+   the roundings of the two evaluations: by linearity they are one sum in two orders.  Held to
+   2^-p (Σ_l m_l + n Σ_l m_{l+1} + 64) s, s the full path's Σ_e |v_e g_e|: to first order the
+   roundings along one path of either evaluation (a dot product of m_l terms per layer) and of
+   the sums over units and samples, each relative to s (measured: at most 2^1.4 2^-p s over 240
+   cases of 8 shapes); and the contracted path's size, Σ_i Σ |δ| |V| |a| (a bound of s), is at
+   least s.  On shallow, deep, narrow, kinked and wider networks, three directions each, at 128
+   and 256 bits.  Breaks tried in nc_theorem_delta, each red here and in the directions of other
+   tests: the indicator dropped (also theorem_agrees, theorem_agrees_256, general_labels_agree,
+   kink_is_frozen_not_refuted, step_follows_the_scale, confident_network_agrees: refuted),
+   1[h >= 0] (also kink_is_frozen_not_refuted), the last layer masked by 1[z > 0], the
+   document's erratum (also theorem_agrees, theorem_agrees_256, general_labels_agree,
+   kink_is_frozen_not_refuted, near_kink_no_false_alarm), W's row for its column on a square
+   layer (also theorem_agrees, theorem_agrees_256, kink_is_frozen_not_refuted,
+   rounding_near_kink_is_undecided, near_kink_no_false_alarm); Σŷ taken as 1 is red in
+   general_labels_agree only (one-hot labels here). */
+START_TEST(contracted_equals_full)
+{
+    static const size_t shapes[][9] = {
+        {1, 4, 3}, {2, 3, 4, 2}, {3, 2, 3, 3, 2}, {7, 2, 2, 2, 2, 2, 2, 2, 2}, {2, 64, 16, 10}};
+    static const size_t wA[3] = {2, 3, 2}, wB[4] = {2, 2, 2, 2};
+    mpfr_t A, A2, s, s2, t;
+    mpfr_inits2(256, A, A2, s, s2, t, (mpfr_ptr)0);
+    for (size_t c = 0; c < sizeof shapes / sizeof shapes[0] + 2; c++) {
+        dp_net net, *pn = &net;
+        double *X = NULL, *Y = NULL;
+        const double *Xc, *Yc;
+        handnet H;
+        size_t n = 1 + c % 3, widths = 0;
+        if (c < sizeof shapes / sizeof shapes[0]) {
+            ck_assert_int_eq(vr_netcheck_make(&net, &X, &Y, shapes[c] + 1, shapes[c][0], n, c + 1),
+                             DP_OK);
+            Xc = X, Yc = Y;
+        } else { /* the kinked networks: the indicator at h = 0 is 0 on both paths */
+            int b = c > sizeof shapes / sizeof shapes[0];
+            hand(&H, b ? wB : wA, b ? 3 : 2, b ? kinkB : kinkA);
+            pn = &H.net, n = 1, Xc = b ? kinkB_X : kinkA_X, Yc = b ? kinkB_Y : kinkA_Y;
+        }
+        for (size_t k = 0; k <= pn->p; k++)
+            widths += pn->m[k] + (k > 0 ? n * pn->m[k] : 0);
+        for (mpfr_prec_t prec = 128; prec <= 256; prec *= 2)
+            for (size_t d = 0; d < 3; d++) {
+                ck_assert_int_eq(nc_direction_value(A, s, pn, Xc, Yc, n, prec, 5, d, NULL),
+                                 DP_OK);
+                ck_assert_int_eq(nc_direction_value(A2, s2, pn, Xc, Yc, n, prec, 5, d,
+                                                    dp_global_loss_gradient_mp),
+                                 DP_OK);
+                mpfr_sub(t, A, A2, MPFR_RNDN);
+                mpfr_abs(t, t, MPFR_RNDN);
+                mpfr_mul_2si(t, t, (long)prec, MPFR_RNDN);
+                mpfr_div_d(t, t, (double)widths + 64, MPFR_RNDN);
+                char msg[300];
+                mpfr_snprintf(msg, sizeof msg, "network %zu, %d bits, direction %zu: %.20Rg "
+                              "against %.20Rg, sizes %.3Rg, %.3Rg", c, (int)prec, d, A, A2, s,
+                              s2);
+                ck_assert_msg(mpfr_lessequal_p(t, s2) && mpfr_cmp(s2, s) <= 0, "%s", msg);
+            }
+        if (X != NULL)
+            vr_netcheck_free(&net, X, Y);
+    }
+    mpfr_clears(A, A2, s, s2, t, (mpfr_ptr)0);
+}
+END_TEST
+
+/* The same errors as (b), (c), (d) made in the contracted δ recursion instead of a full gradient
+   (test_delta, through nc_directions): each is refuted and drilled down to an entry it makes
+   wrong, and the recursion written correctly agrees.  The erratum's mask on the last layer names
+   W^p or b^p; a missing transpose of the square W^2 in δ^1 = δ^2 W^2 names a W^1 or b^1 entry;
+   the indicator dropped names an entry below the last layer; 1[h >= 0] names a parameter of the
+   kinked unit. */
+START_TEST(wrong_delta_refuted)
+{
+    static const size_t w3[3] = {4, 5, 3}, w4[4] = {3, 4, 4, 2}, wA[3] = {2, 3, 2};
+    handnet A;
+    hand(&A, wA, 2, kinkA);
+    dp_net a, b;
+    double *Xa, *Ya, *Xb, *Yb;
+    ck_assert_int_eq(vr_netcheck_make(&a, &Xa, &Ya, w3, 2, 3, 3), DP_OK);
+    ck_assert_int_eq(vr_netcheck_make(&b, &Xb, &Yb, w4, 3, 2, 4), DP_OK);
+    static const struct {
+        int variant, net;
+        size_t ndirs;
+    } cases[] = {{V_TRUE, 0, 2}, {V_TRUE, 1, 2}, {V_TRUE, 2, 2}, {V_LAST_RELU, 0, 1},
+                 {V_TRANSPOSE, 1, 1}, {V_NO_INDICATOR, 1, 1}, {V_GE_KINK, 2, 2}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const dp_net *net = cases[c].net == 0 ? &a : cases[c].net == 1 ? &b : &A.net;
+        const double *X = cases[c].net == 0 ? Xa : cases[c].net == 1 ? Xb : kinkA_X;
+        const double *Y = cases[c].net == 0 ? Ya : cases[c].net == 1 ? Yb : kinkA_Y;
+        size_t n = cases[c].net == 0 ? 3 : cases[c].net == 1 ? 2 : 1, lo = 0, hi = nparams(net);
+        variant = cases[c].variant, variant_layer = 1;
+        if (variant == V_LAST_RELU)
+            lo = offW(net, 1);
+        if (variant == V_TRANSPOSE)
+            hi = offW(net, 1);
+        if (variant == V_NO_INDICATOR)
+            hi = offW(net, net->p - 1);
+        vr_netcheck_result r;
+        ck_assert_int_eq(nc_directions(&r, net, X, Y, n, 128, cases[c].ndirs, 4, NULL, test_delta),
+                         DP_OK);
+        if (variant == V_TRUE)
+            ck_assert_msg(r.agree == cases[c].ndirs, "case %zu: %zu agree: %s", c, r.agree,
+                          r.note);
+        else
+            ck_assert_msg(r.refuted == cases[c].ndirs && r.worst >= lo && r.worst < hi &&
+                              (variant != V_GE_KINK ||
+                               (r.worst == 0 || r.worst == 1 || r.worst == 6)),
+                          "case %zu: %zu refuted, worst %zu: %s", c, r.refuted, r.worst, r.note);
+    }
+    variant = V_TRUE;
+    vr_netcheck_free(&a, Xa, Ya);
+    vr_netcheck_free(&b, Xb, Yb);
+}
+END_TEST
+
 /* A disagreement of rounding size (a relative 2^-(p-32), above what the allowance gives the
    gradient's own roundings at p) shrinks with the precision: at 2p it is 2^-(2p-32), so it is
    undecided, never refuted.  Break tried: no confirmation at 2p (red: refuted). */
@@ -442,8 +588,10 @@ END_TEST
    to 0 (2^-30 + 2^-992 - 2^-30 in that order, at 128 and at 256 bits): the theorem's gradient at
    p sees a kink where F has none, and its unit's three parameters disagree with the difference
    at p and at 2p.  That is the gradient's evaluation, not the theorem: undecided, never refuted,
-   and said so.  Break tried: the within-rounding test ignored (red: 3 refuted), in the directions
-   too (red). */
+   and said so.  Along directions the library's gradient (passed in full) is undecided the same
+   way, while the theorem's own contracted value, whose indicators are read from the same exact
+   cache as the difference, agrees.  Break tried: the within-rounding test ignored (red: 3
+   refuted), in the directions too (red). */
 START_TEST(rounding_near_kink_is_undecided)
 {
     static const size_t w[3] = {2, 2, 2};
@@ -456,8 +604,12 @@ START_TEST(rounding_near_kink_is_undecided)
     ck_assert_int_eq(vr_netcheck_entrywise(&r, &A.net, X, Y, 1, 128, 1, NULL), DP_OK);
     ck_assert_msg(r.refuted == 0 && r.undecided == 3 && strstr(r.note, "within rounding"),
                   "%zu refuted, %zu undecided: %s", r.refuted, r.undecided, r.note);
-    ck_assert_int_eq(vr_netcheck_directions(&r, &A.net, X, Y, 1, 128, 2, 1, NULL), DP_OK);
+    ck_assert_int_eq(vr_netcheck_directions(&r, &A.net, X, Y, 1, 128, 2, 1,
+                                            dp_global_loss_gradient_mp),
+                     DP_OK);
     ck_assert_msg(r.refuted == 0 && strstr(r.note, "within rounding"), "directions: %s", r.note);
+    ck_assert_int_eq(vr_netcheck_directions(&r, &A.net, X, Y, 1, 128, 2, 1, NULL), DP_OK);
+    ck_assert_msg(r.agree == 2, "directions, contracted: %zu agree: %s", r.agree, r.note);
 }
 END_TEST
 
@@ -663,6 +815,8 @@ Suite *netcheck_suite(void)
     tcase_add_test(tc, one_entry_off_is_named);
     tcase_add_test(tc, last_layer_relu_refuted);
     tcase_add_test(tc, missing_transpose_refuted);
+    tcase_add_test(tc, contracted_equals_full);
+    tcase_add_test(tc, wrong_delta_refuted);
     tcase_add_test(tc, rounding_is_undecided);
     tcase_add_test(tc, rounding_near_kink_is_undecided);
     tcase_add_test(tc, threads_do_not_matter);

@@ -148,18 +148,17 @@ static int forward(nc_cache *C, const double *Xd, size_t i, const int64_t *wm, c
                    int64_t *xm, long *xe, mpfr_ptr big, dp_mpws *ws)
 {
     size_t p = C->p, m0 = C->m[0];
-    mpfr_ptr h = C->h + i * C->hlen, a = C->a + i * C->hlen, x = C->X + i * m0;
+    mpfr_ptr h = C->h + i * C->hlen, a = C->a + i * C->hlen;
     double *absh = C->absh + i * C->hlen;
     for (size_t l = 0; l < p; l++) {
         size_t mi = C->m[l], mo = C->m[l + 1];
-        mpfr_srcptr in = l == 0 ? x : a + C->hoff[l - 1];
         const double *inabs = l == 0 ? Xd + i * m0 : absh + C->hoff[l - 1];
         if (l == 0) {
             for (size_t j = 0; j < m0; j++)
                 split(xm + j, xe + j, Xd[i * m0 + j]);
             first_layer(C, wm, we, xm, xe, h, big, big + 1);
         } else {
-            int st = dp_dense_mp(h + C->hoff[l], in, C->theta + C->offW[l],
+            int st = dp_dense_mp(h + C->hoff[l], a + C->hoff[l - 1], C->theta + C->offW[l],
                                  C->theta + C->offb[l], mi, mo, ws);
             if (st != DP_OK)
                 return st;
@@ -219,6 +218,25 @@ static int gradient(nc_cache *C, vr_netgrad_fn grad, dp_mpws *ws)
     return st;
 }
 
+int nc_cache_gradient(nc_cache *C, vr_netgrad_fn grad)
+{
+    size_t n = C->n, m0 = C->m[0], w0 = C->m[1] * m0;
+    C->gvals = nc_vec_init(n * m0 + C->nparam + 1, C->prec);
+    if (C->gvals == NULL)
+        return DP_ENOMEM;
+    C->X = C->gvals, C->g = C->X + n * m0, C->srow = C->g + C->nparam;
+    for (size_t e = 0; e < w0; e++) /* exact, since prec >= 53 */
+        mpfr_set_d(C->theta + C->offW[0] + e, C->net->W[0][e], MPFR_RNDN);
+    for (size_t e = 0; e < n * m0; e++)
+        mpfr_set_d(C->X + e, C->Xd[e], MPFR_RNDN);
+    dp_mpws ws;
+    int st = dp_mpws_init(&ws, C->prec);
+    if (st == DP_OK)
+        st = gradient(C, grad, &ws);
+    dp_mpws_clear(&ws);
+    return st;
+}
+
 /* Lays out the cache: offsets, then one MPFR vector and one block of doubles. */
 static int layout(nc_cache *C, const dp_net *net, size_t n, mpfr_prec_t prec)
 {
@@ -249,22 +267,19 @@ static int layout(nc_cache *C, const dp_net *net, size_t n, mpfr_prec_t prec)
     C->R = 4.0 * ((double)off + 1) + 64;
     C->need = (double)prec / 4;
     C->Cfd = 8.0 * ((double)widths + (double)p + (double)n) + 1024;
-    size_t m0 = net->m[0], mp = net->m[p], hl = C->hlen;
-    C->nvals = off + n * m0 + n * mp + 2 * n * hl + n * mp + n + off + 1 + 2 * (NC_KMAX + 1) + 1;
+    size_t mp = net->m[p], hl = C->hlen;
+    C->nvals = off + n * mp + 2 * n * hl + n * mp + n + 2 * (NC_KMAX + 1) + 1;
     C->vals = nc_vec_init(C->nvals, prec);
     C->lfact = malloc((NC_KMAX + 2 + n * hl + n * mp + n) * sizeof *C->lfact);
     if (C->vals == NULL || C->lfact == NULL)
         return DP_ENOMEM;
     mpfr_ptr v = C->vals;
     C->theta = v, v += off;
-    C->X = v, v += n * m0;
     C->Y = v, v += n * mp;
     C->h = v, v += n * hl;
     C->a = v, v += n * hl;
     C->P = v, v += n * mp;
     C->sy = v, v += n;
-    C->g = v, v += off;
-    C->srow = v, v += 1;
     C->inv = v, v += NC_KMAX + 1;
     C->ifact = v, v += NC_KMAX + 1;
     C->one = v;
@@ -274,8 +289,8 @@ static int layout(nc_cache *C, const dp_net *net, size_t n, mpfr_prec_t prec)
     return DP_OK;
 }
 
-int nc_cache_init(nc_cache *C, const dp_net *net, const double *X, const double *Yhat, size_t n,
-                  mpfr_prec_t prec, vr_netgrad_fn grad)
+int nc_cache_forward(nc_cache *C, const dp_net *net, const double *X, const double *Yhat,
+                     size_t n, mpfr_prec_t prec)
 {
     memset(C, 0, sizeof *C);
     int st = nc_check_args(net, X, Yhat, n, prec);
@@ -285,15 +300,14 @@ int nc_cache_init(nc_cache *C, const dp_net *net, const double *X, const double 
         nc_cache_clear(C);
         return st;
     }
+    C->Xd = X;
     size_t p = C->p;
-    for (size_t k = 0; k < p; k++) { /* θ, X, Ŷ: exact, since prec >= 53 */
-        for (size_t e = 0; e < net->m[k + 1] * net->m[k]; e++)
+    for (size_t k = 0; k < p; k++) { /* θ and Ŷ: exact, since prec >= 53; W[0] is not read */
+        for (size_t e = 0; k > 0 && e < net->m[k + 1] * net->m[k]; e++)
             mpfr_set_d(C->theta + C->offW[k] + e, net->W[k][e], MPFR_RNDN);
         for (size_t e = 0; e < net->m[k + 1]; e++)
             mpfr_set_d(C->theta + C->offb[k] + e, net->b[k][e], MPFR_RNDN);
     }
-    for (size_t e = 0; e < n * C->m[0]; e++)
-        mpfr_set_d(C->X + e, X[e], MPFR_RNDN);
     for (size_t e = 0; e < n * C->mp; e++)
         mpfr_set_d(C->Y + e, Yhat[e], MPFR_RNDN);
     mpfr_set_ui(C->one, 1, MPFR_RNDN);
@@ -322,10 +336,17 @@ int nc_cache_init(nc_cache *C, const dp_net *net, const double *X, const double 
         st = forward(C, X, i, wm, we, wm + w0, we + w0, big[0], &ws);
     mpfr_clear(big[0]), mpfr_clear(big[1]);
     free(wm), free(we);
-    if (st == DP_OK)
-        st = gradient(C, grad, &ws);
     dp_mpws_clear(&ws);
     if (st != DP_OK)
+        nc_cache_clear(C);
+    return st;
+}
+
+int nc_cache_init(nc_cache *C, const dp_net *net, const double *X, const double *Yhat, size_t n,
+                  mpfr_prec_t prec, vr_netgrad_fn grad)
+{
+    int st = nc_cache_forward(C, net, X, Yhat, n, prec);
+    if (st == DP_OK && (st = nc_cache_gradient(C, grad)) != DP_OK)
         nc_cache_clear(C);
     return st;
 }
@@ -333,6 +354,7 @@ int nc_cache_init(nc_cache *C, const dp_net *net, const double *X, const double 
 void nc_cache_clear(nc_cache *C)
 {
     nc_vec_clear(C->vals);
+    nc_vec_clear(C->gvals);
     free(C->offW);
     free(C->lfact);
     memset(C, 0, sizeof *C);

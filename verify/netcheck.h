@@ -40,8 +40,11 @@ typedef struct {
 } vr_netcheck_result;
 
 /* The gradient under test, with the signature of dp_global_loss_gradient_mp (loss may be NULL).
-   NULL checks the theorem's own gradient (dp_global_loss_gradient_mp at prec); tests pass
-   deliberately wrong ones.  It is called at prec, and again at 2 prec to confirm a refutation,
+   NULL checks the theorem's own gradient: entrywise, dp_global_loss_gradient_mp at prec; along
+   directions, §5's formula contracted with v (Σ_i Σ_l δ^l·(V^l a^{l-1} + c^l), the δ recursion
+   evaluated at prec from the check's forward pass: docs/netcheck.md), which never forms the
+   gradient -- pass dp_global_loss_gradient_mp itself to check the library's function along
+   directions.  Tests pass deliberately wrong ones.  It is called at prec, and again at 2 prec to confirm a refutation,
    with a workspace at that precision; parameters, X and Yhat are exact copies of the doubles. */
 typedef int (*vr_netgrad_fn)(mpfr_ptr loss, mpfr_ptr const *gW, mpfr_ptr const *gb,
                              const dp_net_mp *net, mpfr_srcptr X, mpfr_srcptr Yhat, size_t n,

@@ -7,7 +7,15 @@
    Δh^0 = t (V^0 x + c^0), and Δh^{l+1} = W ΔA^l + t (V a^l + c) + t V ΔA^l with ΔA^l = Δh^l on the
    active units.  Its coefficients are propagated once per direction and sample; the first layer's
    long dot products V^0 x are exact integer sums (v is a dyadic of 8 bits, x a double).  The top
-   is as in the entrywise check, with e^x - 1 by its series (docs/netcheck.md). */
+   is as in the entrywise check, with e^x - 1 by its series (docs/netcheck.md).
+
+   v^T ∇F itself: for a gradient under test it is v^T g, summed exactly in fixed point.  For the
+   theorem's own gradient it is the theorem's formula contracted with v before it is summed:
+   ∂F/∂W^l = Σ_i δ^l_iᵀ a^{l-1}_i and ∂F/∂b^l = Σ_i δ^l_i give, by linearity,
+       v^T ∇F = Σ_i Σ_l δ^l_i · (V^l a^{l-1}_i + c^l),
+   where V^l a^{l-1} + c^l is the degree-1 term t (V a + c) the propagation forms anyway: the
+   theorem's value at one product per unit and sample, the gradient (a forward and a backward
+   pass, 3 n Σ m_l m_{l+1} operations) never formed. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -50,6 +58,13 @@ typedef struct {
     long E0;
     double *gabs;           /* 512: Σ |g_e| per value of kv */
     double *gd;             /* nparam: |g_e|, rounded up */
+    /* the contracted path (the theorem's own gradient): v^T ∇F = Σ_i Σ_l δ^l·(V^l a^{l-1} + c^l),
+       accumulated into A by propagate, with sAd >= Σ_e |v_e g_e| beside it */
+    int contract;
+    mpfr_ptr delta;         /* n hlen: δ^l of every sample (nc_delta_fn) */
+    double *aup;            /* n hlen: |a^l|, rounded up */
+    mpfr_ptr vlin;          /* 1: (V a + c)_v of one unit */
+    double sAd;
     int uncertain;          /* the last check moved a ReLU argument within rounding of 0 */
 } dctx;
 
@@ -149,11 +164,35 @@ static void vtg(dctx *D, size_t lo, size_t hi)
     mpfr_set_d(D->sA, ldexp(sa, -NC_VSHIFT), MPFR_RNDU);
 }
 
-static int dctx_init(dctx *D, const nc_cache *C)
+void nc_theorem_delta(mpfr_ptr delta, const nc_cache *C, size_t i)
+{
+    size_t p = C->p, mp = C->mp;
+    mpfr_ptr d = delta + C->hoff[p - 1];
+    mpfr_srcptr P = C->P + i * mp, y = C->Y + i * mp;
+    for (size_t k = 0; k < mp; k++) /* δ^{p-1} = S(z) Σŷ - ŷ: no ReLU on the last layer */
+        mpfr_fms(d + k, P + k, C->sy + i, y + k, MPFR_RNDN);
+    for (size_t l = p - 1; l-- > 0;) { /* δ^l = (δ^{l+1} W^{l+1}) ⊙ 1[h^l > 0] */
+        size_t mi = C->m[l + 1], mo = C->m[l + 2];
+        mpfr_srcptr up = delta + C->hoff[l + 1], W = C->theta + C->offW[l + 1];
+        mpfr_srcptr h = C->h + i * C->hlen + C->hoff[l];
+        d = delta + C->hoff[l];
+        for (size_t j = 0; j < mi; j++) {
+            mpfr_set_zero(d + j, +1);
+            if (mpfr_sgn(h + j) <= 0) /* ReLU'(h) = 1[h > 0]: ReLU'(0) = 0 */
+                continue;
+            for (size_t u = 0; u < mo; u++) /* column j of W^{l+1}: W is (mo x mi) */
+                mpfr_fma(d + j, up + u, W + u * mi + j, d + j, MPFR_RNDN);
+        }
+    }
+}
+
+/* The scratch of the directions at C's precision: with a δ recursion, the contracted path (its
+   δ computed here, once); without, v^T g from the full gradient C->g in fixed point. */
+static int dctx_init(dctx *D, const nc_cache *C, nc_delta_fn delta)
 {
     size_t n = C->n, p = C->p, m0 = C->m[0], mp = C->mp;
     memset(D, 0, sizeof *D);
-    D->C = C;
+    D->C = C, D->contract = delta != NULL;
     for (size_t k = 0; k <= p; k++)
         D->wmax = C->m[k] > D->wmax ? C->m[k] : D->wmax;
     D->xm = malloc(n * m0 * sizeof *D->xm);
@@ -161,19 +200,23 @@ static int dctx_init(dctx *D, const nc_cache *C)
     D->xb = malloc((n * m0 + n) * sizeof *D->xb);
     D->emin = malloc(n * sizeof *D->emin);
     size_t wp = p * D->wmax;
-    D->pa0 = malloc((2 * wp + n * mp + 512 + n * m0 + C->nparam) * sizeof *D->pa0);
+    size_t ng = D->contract ? n * C->hlen : C->nparam; /* aup, or gd */
+    D->pa0 = malloc((2 * wp + n * mp + 512 + n * m0 + ng) * sizeof *D->pa0);
     if (!D->xm || !D->xs || !D->xb || !D->emin || !D->pa0)
         return DP_ENOMEM;
     D->xabs = D->pa0 + 2 * wp + n * mp + 512, D->gd = D->xabs + n * m0;
-    for (size_t e = 0; e < C->nparam; e++)
+    for (size_t e = 0; !D->contract && e < ng; e++)
         D->gd[e] = fabs(mpfr_get_d(C->g + e, MPFR_RNDU));
+    D->aup = D->contract ? D->gd : NULL;
+    for (size_t e = 0; D->contract && e < ng; e++)
+        D->aup[e] = fabs(mpfr_get_d(C->a + e, MPFR_RNDU));
     D->nb = D->xb + n * m0;
     D->pa1 = D->pa0 + wp, D->Zabs = D->pa1 + wp, D->gabs = D->Zabs + n * mp;
     int nbmax = 1;
     for (size_t i = 0; i < n; i++) { /* x = xm 2^xe: every double is an integer of 53 bits */
         long lo = LONG_MAX;
         for (size_t j = 0; j < m0; j++) {
-            const double xd = mpfr_get_d(C->X + i * m0 + j, MPFR_RNDN);
+            const double xd = C->Xd[i * m0 + j];
             D->xabs[i * m0 + j] = fabs(xd);
             int ex;
             double f = frexp(xd, &ex);
@@ -206,7 +249,8 @@ static int dctx_init(dctx *D, const nc_cache *C)
     }
     for (size_t j = 0; j < n * m0; j++)
         D->xsh[j] = (i128)D->xm[j] * ((i128)1 << D->xs[j]);
-    D->nbuf = 2 * wp + n * p * mp + 4 * mp + (NC_LEVELS + 1) * (NC_LEVELS + 2) + 4 + 12;
+    size_t nd = D->contract ? n * C->hlen : 0;
+    D->nbuf = 2 * wp + n * p * mp + 4 * mp + (NC_LEVELS + 1) * (NC_LEVELS + 2) + 4 + 13 + nd;
     D->buf = nc_vec_init(D->nbuf, C->prec);
     D->big = nc_vec_init(2, 32 * (mpfr_prec_t)nbmax + 256); /* 2^127 x the span of the words */
     if (D->acc == NULL || D->buf == NULL || D->big == NULL)
@@ -223,11 +267,16 @@ static int dctx_init(dctx *D, const nc_cache *C)
     D->Q = v, v += NC_LEVELS + 1;
     D->tab = v, v += (NC_LEVELS + 1) * (NC_LEVELS + 1);
     D->t = v, v += 4;
-    mpfr_ptr *named[12] = {&D->acc1, &D->x,   &D->w, &D->ell, &D->up, &D->um,
-                           &D->df,   &D->lin, &D->D, &D->E,   &D->A,  &D->sA};
-    for (int k = 0; k < 12; k++)
+    mpfr_ptr *named[13] = {&D->acc1, &D->x, &D->w, &D->ell, &D->up, &D->um, &D->df,
+                           &D->lin,  &D->D, &D->E, &D->A,   &D->sA, &D->vlin};
+    for (int k = 0; k < 13; k++)
         *named[k] = v++;
-    return fixed_init(D, C);
+    if (!D->contract)
+        return fixed_init(D, C);
+    D->delta = v;
+    for (size_t i = 0; i < n; i++)
+        delta(D->delta + i * C->hlen, C, i);
+    return DP_OK;
 }
 
 static void dctx_clear(dctx *D)
@@ -289,7 +338,8 @@ static void first_layer(mpfr_ptr out, double *abs, dctx *D, size_t i, size_t u)
     int kb = vk(D, C->offb[0] + u);
     mpfr_add_si(out, D->big, kb, MPFR_RNDN); /* the one rounding */
     mpfr_mul_2si(out, out, -NC_VSHIFT, MPFR_RNDN);
-    *abs = D->xl1[i] + ldexp(fabs((double)kb), -NC_VSHIFT); /* |v| < 1: Σ |v_j x_j| <= Σ |x_j| */
+    /* |v| < 1: Σ |v_j x_j| <= Σ |x_j| (0 where the restriction misses the row) */
+    *abs = (jhi > jlo ? D->xl1[i] : 0) + ldexp(fabs((double)kb), -NC_VSHIFT);
 }
 
 #define COEF(P, d, u) ((P) + ((d) - 1) * D->wmax + (u))
@@ -303,11 +353,18 @@ static void propagate(dctx *D, size_t i, long *e, int *kink, int *uncertain)
     size_t p = C->p, mp = C->mp, deg = 1;
     mpfr_ptr P = D->P0, P1 = D->P1;
     double *pa = D->pa0, *pa1 = D->pa1;
-    for (size_t u = 0; u < C->m[1]; u++)
-        first_layer(COEF(P, 1, u), COEF(pa, 1, u), D, i, u);
+    mpfr_srcptr delta = D->contract ? D->delta + i * C->hlen : NULL;
+    for (size_t u = 0; u < C->m[1]; u++) {
+        first_layer(COEF(P, 1, u), COEF(pa, 1, u), D, i, u); /* (V^0 x + c^0)_u */
+        if (delta != NULL) {                                /* + δ^0_u (V^0 x + c^0)_u */
+            mpfr_fma(D->A, delta + u, COEF(P, 1, u), D->A, MPFR_RNDN);
+            D->sAd += fabs(mpfr_get_d(delta + u, MPFR_RNDU)) * *COEF(pa, 1, u);
+        }
+    }
     for (size_t l = 0; l + 1 < p; l++, deg++) {
         mpfr_srcptr h = C->h + i * C->hlen + C->hoff[l], a = C->a + i * C->hlen + C->hoff[l];
         const double *aabs = C->absh + i * C->hlen + C->hoff[l];
+        const double *aup = D->contract ? D->aup + i * C->hlen + C->hoff[l] : NULL;
         long lg = 0;
         while ((1ul << lg) < deg)
             lg++;
@@ -335,6 +392,8 @@ static void propagate(dctx *D, size_t i, long *e, int *kink, int *uncertain)
         for (size_t v = 0; v < mo; v++) { /* W ΔA + t (V a + c) + t V ΔA */
             for (size_t d = 1; d <= deg + 1; d++)
                 mpfr_set_zero(COEF(P1, d, v), +1), *COEF(pa1, d, v) = 0;
+            mpfr_set_zero(D->vlin, +1);
+            double labs = 0, lsz = 0; /* |V| |a|: with absh (the floor's) and with |a| */
             for (size_t u = 0; u < mi; u++) {
                 int k = vk(D, C->offW[l + 1] + v * mi + u);
                 for (size_t d = 1; d <= deg; d++) {
@@ -350,18 +409,23 @@ static void propagate(dctx *D, size_t i, long *e, int *kink, int *uncertain)
                         *COEF(pa1, d + 1, v) += ldexp(abs(k), -NC_VSHIFT) * *COEF(pa, d, u);
                     }
                 }
-                if (k != 0 && !mpfr_zero_p(a + u)) {
+                if (k != 0 && !mpfr_zero_p(a + u)) { /* 2^8 (V a)_v */
                     mpfr_mul_si(D->acc1, a + u, k, MPFR_RNDN);
-                    mpfr_mul_2si(D->acc1, D->acc1, -NC_VSHIFT, MPFR_RNDN);
-                    mpfr_add(COEF(P1, 1, v), COEF(P1, 1, v), D->acc1, MPFR_RNDN);
-                    *COEF(pa1, 1, v) += ldexp(abs(k), -NC_VSHIFT) * aabs[u];
+                    mpfr_add(D->vlin, D->vlin, D->acc1, MPFR_RNDN);
+                    labs += abs(k) * aabs[u];
+                    lsz += aup != NULL ? abs(k) * aup[u] : 0;
                 }
             }
             int kb = vk(D, C->offb[l + 1] + v);
-            if (kb != 0) {
-                mpfr_set_si_2exp(D->acc1, kb, -NC_VSHIFT, MPFR_RNDN);
-                mpfr_add(COEF(P1, 1, v), COEF(P1, 1, v), D->acc1, MPFR_RNDN);
-                *COEF(pa1, 1, v) += ldexp(abs(kb), -NC_VSHIFT);
+            mpfr_add_si(D->vlin, D->vlin, kb, MPFR_RNDN);
+            mpfr_mul_2si(D->vlin, D->vlin, -NC_VSHIFT, MPFR_RNDN); /* (V a + c)_v, exactly scaled */
+            labs = (labs + abs(kb)) * 0x1p-8; /* 2^-NC_VSHIFT */
+            mpfr_add(COEF(P1, 1, v), COEF(P1, 1, v), D->vlin, MPFR_RNDN);
+            *COEF(pa1, 1, v) += labs;
+            if (delta != NULL) { /* + δ^{l+1}_v (V a + c)_v */
+                mpfr_srcptr dv = delta + C->hoff[l + 1] + v;
+                mpfr_fma(D->A, dv, D->vlin, D->A, MPFR_RNDN);
+                D->sAd += fabs(mpfr_get_d(dv, MPFR_RNDU)) * (lsz + abs(kb)) * 0x1p-8;
             }
         }
         mpfr_ptr tp = P;
@@ -430,6 +494,7 @@ static void dir_check(nc_judgement *jd, int *kink, dctx *D, size_t lo, size_t hi
     D->lo = lo, D->hi = hi;
     long e = C->e0;
     *kink = 0, D->uncertain = 0;
+    mpfr_set_zero(D->A, +1), D->sAd = 0;
     for (size_t i = 0; i < n; i++)
         propagate(D, i, &e, kink, &D->uncertain);
     /* the line's scale: the logits move by Σ_d t^d Z_d, so F varies on the scale where the
@@ -481,7 +546,10 @@ static void dir_check(nc_judgement *jd, int *kink, dctx *D, size_t lo, size_t hi
     mpfr_set_d(D->x, C->Cfd * M, MPFR_RNDU);
     mpfr_mul_2si(D->x, D->x, -(long)C->prec, MPFR_RNDU);
     mpfr_max(D->E, D->E, D->x, MPFR_RNDU);
-    vtg(D, lo, hi);
+    if (D->contract) /* A accumulated by propagate; sAd's roundings (< 2^-40 relative) covered */
+        mpfr_set_d(D->sA, D->sAd * (1 + 0x1p-40), MPFR_RNDU);
+    else
+        vtg(D, lo, hi);
     if (mpfr_zero_p(D->sA)) /* the scale: the size M of the difference's terms when g = 0 */
         mpfr_set_d(D->sA, M, MPFR_RNDU);
     nc_judge(jd, D->A, D->D, D->E, D->sA, C->R, C->prec, C->need, D->t);
@@ -530,7 +598,8 @@ typedef struct {
     const double *X, *Yhat;
     size_t n;
     mpfr_prec_t prec;
-    vr_netgrad_fn grad;
+    vr_netgrad_fn grad;     /* NULL: the contracted path, with delta */
+    nc_delta_fn delta;
     const int16_t *kv;
 } levels;
 
@@ -539,12 +608,15 @@ static dctx *level(levels *L, int k, int *st)
     if (*st != DP_OK || k >= NC_MAXLEVELS)
         return NULL;
     if (!L->ready[k]) {
-        *st = nc_cache_init(L->C + k, L->net, L->X, L->Yhat, L->n, L->prec << k, L->grad);
+        nc_cache *C = L->C + k;
+        *st = nc_cache_forward(C, L->net, L->X, L->Yhat, L->n, L->prec << k);
         if (*st != DP_OK)
             return NULL;
-        L->C[k].need = (double)L->prec / 4; /* the user's precision's p/4, at every level */
-        L->ready[k] = 1;
-        if ((*st = dctx_init(L->D + k, L->C + k)) != DP_OK)
+        C->need = (double)L->prec / 4; /* the user's precision's p/4, at every level */
+        L->ready[k] = 1;                /* cleared, with D[k], by levels_clear */
+        if (L->grad != NULL && (*st = nc_cache_gradient(C, L->grad)) != DP_OK)
+            return NULL;
+        if ((*st = dctx_init(L->D + k, C, L->grad == NULL ? L->delta : NULL)) != DP_OK)
             return NULL;
     }
     L->D[k].kv = L->kv;
@@ -604,11 +676,20 @@ static int one_direction(vr_netcheck_result *r, levels *L, size_t d, int *st)
     return NC_REFUTED;
 }
 
-int vr_netcheck_directions(vr_netcheck_result *r, const dp_net *net, const double *X,
-                           const double *Yhat, size_t n, mpfr_prec_t prec, size_t ndirs,
-                           uint64_t seed, vr_netgrad_fn grad)
+static void levels_clear(levels *L)
 {
-    if (r == NULL)
+    for (int k = 0; k < NC_MAXLEVELS; k++)
+        if (L->ready[k]) {
+            dctx_clear(L->D + k);
+            nc_cache_clear(L->C + k);
+        }
+}
+
+int nc_directions(vr_netcheck_result *r, const dp_net *net, const double *X, const double *Yhat,
+                  size_t n, mpfr_prec_t prec, size_t ndirs, uint64_t seed, vr_netgrad_fn grad,
+                  nc_delta_fn delta)
+{
+    if (r == NULL || (grad == NULL && delta == NULL))
         return DP_EINVAL;
     memset(r, 0, sizeof *r);
     r->worst = SIZE_MAX, r->min_bits = (double)prec;
@@ -617,7 +698,8 @@ int vr_netcheck_directions(vr_netcheck_result *r, const dp_net *net, const doubl
         return st;
     if (prec > VR_NETCHECK_MAXPREC)
         return DP_EDOMAIN;
-    levels L = {.net = net, .X = X, .Yhat = Yhat, .n = n, .prec = prec, .grad = grad};
+    levels L = {
+        .net = net, .X = X, .Yhat = Yhat, .n = n, .prec = prec, .grad = grad, .delta = delta};
     dctx *D = level(&L, 0, &st);
     int16_t *kv = D != NULL ? malloc(D->C->nparam * sizeof *kv) : NULL;
     if (D != NULL && kv == NULL)
@@ -636,11 +718,43 @@ int vr_netcheck_directions(vr_netcheck_result *r, const dp_net *net, const doubl
         else
             r->undecided++;
     }
-    for (int k = 0; k < NC_MAXLEVELS; k++)
-        if (L.ready[k]) {
-            dctx_clear(L.D + k);
-            nc_cache_clear(L.C + k);
-        }
+    levels_clear(&L);
+    free(kv);
+    return st;
+}
+
+int vr_netcheck_directions(vr_netcheck_result *r, const dp_net *net, const double *X,
+                           const double *Yhat, size_t n, mpfr_prec_t prec, size_t ndirs,
+                           uint64_t seed, vr_netgrad_fn grad)
+{
+    return nc_directions(r, net, X, Yhat, n, prec, ndirs, seed, grad, nc_theorem_delta);
+}
+
+int nc_direction_value(mpfr_ptr A, mpfr_ptr s, const dp_net *net, const double *X,
+                       const double *Yhat, size_t n, mpfr_prec_t prec, uint64_t seed, size_t d,
+                       vr_netgrad_fn grad)
+{
+    if (A == NULL || s == NULL)
+        return DP_EINVAL;
+    int st = nc_check_args(net, X, Yhat, n, prec);
+    if (st != DP_OK)
+        return st;
+    levels L = {.net = net, .X = X, .Yhat = Yhat, .n = n, .prec = prec, .grad = grad,
+                .delta = nc_theorem_delta};
+    dctx *D = level(&L, 0, &st);
+    int16_t *kv = D != NULL ? malloc(D->C->nparam * sizeof *kv) : NULL;
+    if (D != NULL && kv == NULL)
+        st = DP_ENOMEM;
+    if (st == DP_OK) {
+        nc_judgement jd;
+        int kink;
+        direction(kv, D->C->nparam, seed, d);
+        D->kv = kv;
+        dir_check(&jd, &kink, D, 0, D->C->nparam);
+        mpfr_set(A, D->A, MPFR_RNDN);
+        mpfr_set(s, D->sA, MPFR_RNDN);
+    }
+    levels_clear(&L);
     free(kv);
     return st;
 }

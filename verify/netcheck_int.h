@@ -18,7 +18,10 @@ enum { NC_LEVELS = 3, NC_KMAX = 96 };
 enum { NC_MAXLEVELS = 12 };
 
 /* One forward pass of every sample at prec, and the gradient under test.  Layer l = 0..p-1 maps
-   m[l] to m[l+1]; a sample's units are laid out layer after layer, hoff[l] the first of layer l. */
+   m[l] to m[l+1]; a sample's units are laid out layer after layer, hoff[l] the first of layer l.
+   What only a full gradient needs -- θ's first-layer weights and X in MPFR, g, srow -- is made by
+   nc_cache_gradient (the directions along the theorem's own gradient never need it: the first
+   layer is evaluated from the doubles). */
 typedef struct {
     const dp_net *net;
     size_t p, n, nparam, mp;   /* mp = m[p], the classes */
@@ -29,14 +32,17 @@ typedef struct {
     long e0;                   /* the first step is 2^e0, e0 = -ceil(prec / (2 NC_LEVELS + 1)) */
     mpfr_ptr vals;             /* every MPFR value below, one vector of nvals */
     size_t nvals;
-    mpfr_ptr theta;            /* nparam: θ, exact copies of the doubles */
-    mpfr_ptr X, Y;             /* n m[0] and n mp, exact */
+    mpfr_ptr theta;            /* nparam: θ, exact copies of the doubles (W[0]'s: once
+                                  nc_cache_gradient has run) */
+    const double *Xd;          /* n m[0]: the inputs, as given */
+    mpfr_ptr X, Y;             /* n m[0] (nc_cache_gradient's) and n mp, exact */
     mpfr_ptr h;                /* n hlen: pre-activations h^l (layer p-1: the logits z) */
     mpfr_ptr a;                /* n hlen: ReLU(h^l), the input of layer l + 1 (l < p-1) */
     mpfr_ptr P;                /* n mp: S(z) */
     mpfr_ptr sy;               /* n: Σ_k Yhat_ik */
-    mpfr_ptr g;                /* nparam: the gradient under test, packed like θ */
+    mpfr_ptr g;                /* nparam: the gradient under test, packed like θ (or NULL) */
     mpfr_ptr srow;             /* 1: max_e |g_e|, the size of the gradient (derivative.c's row) */
+    mpfr_ptr gvals;            /* X, g and srow: one vector, made by nc_cache_gradient */
     mpfr_ptr inv;              /* NC_KMAX + 1: inv[k] = (-1)^(k+1) / k, log1p's coefficients */
     mpfr_ptr ifact;            /* NC_KMAX + 1: 1/k! */
     mpfr_ptr one;              /* 1: the seed of a bias */
@@ -50,13 +56,41 @@ typedef struct {
 } nc_cache;
 
 /* Builds the cache at prec (the gradient under test called once); DP_OK or an error, and then
-   nothing is left allocated. */
+   nothing is left allocated.  nc_cache_forward is its forward pass alone (X must outlive C), and
+   nc_cache_gradient adds the gradient under test (grad; NULL: dp_global_loss_gradient_mp) to a
+   forward cache: on an error C must still be cleared. */
 int nc_cache_init(nc_cache *C, const dp_net *net, const double *X, const double *Yhat, size_t n,
                   mpfr_prec_t prec, vr_netgrad_fn grad);
+int nc_cache_forward(nc_cache *C, const dp_net *net, const double *X, const double *Yhat,
+                     size_t n, mpfr_prec_t prec);
+int nc_cache_gradient(nc_cache *C, vr_netgrad_fn grad);
 void nc_cache_clear(nc_cache *C);
 /* Checks the arguments common to both checks. */
 int nc_check_args(const dp_net *net, const double *X, const double *Yhat, size_t n,
                   mpfr_prec_t prec);
+
+/* §5's backward recursion for sample i at C->prec, from the cached forward pass: δ^l for every
+   layer l = 0..p-1 (0-based), laid out like the cache's units (hlen values),
+       δ^{p-1} = S(z) Σŷ - ŷ,      δ^l = (δ^{l+1} W^{l+1}) ⊙ 1[h^l > 0]   (l < p - 1),
+   so that the theorem's gradient is ∂F/∂W^l = Σ_i δ^lᵀ a^{l-1}, ∂F/∂b^l = Σ_i δ^l (a^{-1} = x).
+   The directions contract it with v instead of forming the gradient (netcheck_dir.c); tests pass
+   broken recursions to nc_directions. */
+typedef void (*nc_delta_fn)(mpfr_ptr delta, const nc_cache *C, size_t i);
+void nc_theorem_delta(mpfr_ptr delta, const nc_cache *C, size_t i);
+
+/* vr_netcheck_directions with the theorem's δ recursion given: when grad is NULL, v^T ∇F is
+   Σ_i Σ_l δ^l·(V^l a^{l-1} + c^l) with δ from delta (the contracted path); otherwise v^T g with
+   g = grad(...) in full.  vr_netcheck_directions passes nc_theorem_delta. */
+int nc_directions(vr_netcheck_result *r, const dp_net *net, const double *X, const double *Yhat,
+                  size_t n, mpfr_prec_t prec, size_t ndirs, uint64_t seed, vr_netgrad_fn grad,
+                  nc_delta_fn delta);
+
+/* For tests: v^T ∇F for direction d of the seed, over every coordinate, by the path that grad
+   selects as above (the theorem's δ when contracted), into A, and the size it is judged against
+   (Σ_e |v_e g_e|, or the contracted sum's bound of it) into s. */
+int nc_direction_value(mpfr_ptr A, mpfr_ptr s, const dp_net *net, const double *X,
+                       const double *Yhat, size_t n, mpfr_prec_t prec, uint64_t seed, size_t d,
+                       vr_netgrad_fn grad);
 
 /* The smallest N >= 1 with 2 r^N / (N+1)! <= 2^(-p-4) for r = 2^lr (the truncation of the
    series of e^x after x^N, relative to its first term), or NC_KMAX + 1 when none up to NC_KMAX. */
