@@ -34,8 +34,9 @@ extern char **environ;
 #define TARGET_RSS_KB (1024L * 1024L) /* peak RSS under 1 GB (ru_maxrss is in kB) */
 #define TARGET_EXP_LO 0.8          /* "about linear": a fitted exponent in [0.8, 1.2] */
 #define TARGET_EXP_HI 1.2
-/* gradcheck's slow mode grows faster than linearly (params^1.3 to 1.7 measured) (7.2 s at 25450 parameters): beyond this many it
-   would take most of the bench's few minutes, so the sweep leaves it out and says so. */
+/* gradcheck's slow mode grows faster than linearly (params^1.3 to 1.7 measured; 7.2 s at 25450
+   parameters): beyond this many it would take most of the bench's few minutes, so the sweep
+   leaves it out and says so. */
 #define GC_SLOW_MAX_PARAMS 30000
 
 static double now(void)
