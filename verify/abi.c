@@ -177,7 +177,7 @@ int vr_abi_reference(mpfr_ptr out, const vr_call *kp, dp_mpws *ws)
      error above carried back through |W| (no ReLU indicator: an upper bound) to every gradient.
    Labels are one-hot, so that sum_j yhat_j = 1. */
 
-static double max_of(const double *z, size_t m)
+double vr_abi_max(const double *z, size_t m)
 {
     double x = z[0];
     for (size_t j = 1; j < m; j++)
@@ -185,10 +185,9 @@ static double max_of(const double *z, size_t m)
     return x;
 }
 
-/* S(z) in double (a few u: enough for the size of a bound). */
-static void softmax_d(double *S, const double *z, size_t m)
+void vr_abi_softmax_d(double *S, const double *z, size_t m)
 {
-    double zmax = max_of(z, m), sum = 0;
+    double zmax = vr_abi_max(z, m), sum = 0;
     for (size_t j = 0; j < m; j++)
         sum += S[j] = exp(z[j] - zmax);
     for (size_t j = 0; j < m; j++)
@@ -218,8 +217,8 @@ static void bound_net_extra(double *b, const vr_call *k, double u)
             }
         const double *z = a[p];
         size_t mp = w[p], cls = 0;
-        double zmax = max_of(z, mp);
-        softmax_d(S, z, mp);
+        double zmax = vr_abi_max(z, mp);
+        vr_abi_softmax_d(S, z, mp);
         for (size_t j = 0; j < mp; j++) {
             cls = y[j] != 0 ? j : cls;
             e[j] = y[j] != 0 && S[j] > 0.5 ? ((zmax - z[j]) + (double)mp + 7) * u * S[j] : 0;
@@ -282,9 +281,9 @@ int vr_abi_bound(double *b, const vr_call *kp, mpfr_srcptr ref, int f32)
         break;
     case VR_OP_SOFTMAX_JACOBIAN: {
         const double *z = k.in[0];
-        double zmax = max_of(z, m);
+        double zmax = vr_abi_max(z, m);
         vr_bound_softmax_jacobian(b, z, m, ref, u);
-        softmax_d(S, z, m);
+        vr_abi_softmax_d(S, z, m);
         for (size_t i = 0; i < m * m; i++)
             b[i] += 2 * u * fabs(mpfr_get_d(ref + i, MPFR_RNDU));
         for (size_t j = 0; j < m; j++)
@@ -299,9 +298,9 @@ int vr_abi_bound(double *b, const vr_call *kp, mpfr_srcptr ref, int f32)
         break;
     case VR_OP_SOFTMAX_CCE_GRADIENT: {
         const double *yhat = k.in[0], *z = k.in[1];
-        double zmax = max_of(z, m);
+        double zmax = vr_abi_max(z, m);
         vr_bound_softmax_cce_gradient(b, z, yhat, m, 1.0, ref, u);
-        softmax_d(S, z, m);
+        vr_abi_softmax_d(S, z, m);
         for (size_t j = 0; j < m; j++)
             b[j] += (yhat[j] != 0 && S[j] > 0.5 ? ((zmax - z[j]) + (double)m + 7) : 1) * u *
                     S[j] * up;

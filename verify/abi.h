@@ -49,5 +49,9 @@ int vr_abi_reference(mpfr_ptr out, const vr_call *k, dp_mpws *ws);
    precision (f32: u = 2^-24), b of k->q entries (abi.c derives them op by op).  DP_ENOMEM. */
 int vr_abi_bound(double *b, const vr_call *k, mpfr_srcptr ref, int f32);
 
+/* max_j z_j, and S(z) in double (good to a few u: enough for the size of a bound or of an
+   estimate), for m >= 1. */
+double vr_abi_max(const double *z, size_t m);
+void vr_abi_softmax_d(double *S, const double *z, size_t m);
 
 #endif

@@ -166,24 +166,6 @@ static int eval(double *F, inst *I)
 
 /* ---- the forward's rounding, and the kinks ------------------------------------------------- */
 
-static double max_of(const double *z, size_t m)
-{
-    double x = z[0];
-    for (size_t j = 1; j < m; j++)
-        x = fmax(x, z[j]);
-    return x;
-}
-
-/* S(z) in double (a few u: enough for the size of an estimate). */
-static void softmax_d(double *S, const double *z, size_t m)
-{
-    double zmax = max_of(z, m), sum = 0;
-    for (size_t j = 0; j < m; j++)
-        sum += S[j] = exp(z[j] - zmax);
-    for (size_t j = 0; j < m; j++)
-        S[j] /= sum;
-}
-
 /* A dense unit L = b + Wrow . y in double; *beta its rounding in the implementation's precision,
    (m + 1) u of its terms' magnitude (any order of summation). */
 static double unit(double *beta, const double *y, const double *Wrow, double b, size_t m, double u)
@@ -230,9 +212,9 @@ static void forward_error(inst *I)
         break;
     case P_SOFTMAX: {
         const double *z = arr(c, "z");
-        softmax_d(S, z, m);
+        vr_abi_softmax_d(S, z, m);
         for (size_t i = 0; i < m; i++)
-            I->eps[i] = (max_of(z, m) - z[i] + (double)m + 7) * u * S[i];
+            I->eps[i] = (vr_abi_max(z, m) - z[i] + (double)m + 7) * u * S[i];
         break;
     }
     case P_CCE: {
@@ -244,10 +226,10 @@ static void forward_error(inst *I)
     }
     case P_SOFTMAX_CCE: {
         const double *yhat = arr(c, "yhat"), *z = arr(c, "z");
-        softmax_d(S, z, m);
+        vr_abi_softmax_d(S, z, m);
         I->eps[0] = 0;
         for (size_t j = 0; j < m; j++)
-            I->eps[0] += fabs(yhat[j]) * ((max_of(z, m) - z[j] + (double)m + 7) * u +
+            I->eps[0] += fabs(yhat[j]) * ((vr_abi_max(z, m) - z[j] + (double)m + 7) * u +
                                           ((double)m + 4) * u * fabs(log(S[j])));
         break;
     }
@@ -271,8 +253,8 @@ static void forward_error(inst *I)
             double zy = 0;
             for (size_t j = 0; j < mp; j++)
                 zy += fabs(I->Y[s * mp + j] * z[p - 1][j]);
-            I->eps[0] += 2 * max_of(e[p - 1], mp) +
-                         ((double)mp + 8) * u * (fabs(max_of(z[p - 1], mp)) + zy + (double)mp + 1);
+            I->eps[0] += 2 * vr_abi_max(e[p - 1], mp) +
+                         ((double)mp + 8) * u * (fabs(vr_abi_max(z[p - 1], mp)) + zy + (double)mp + 1);
         }
     }
     }

@@ -75,28 +75,29 @@ int vr_proto_parse_hello(int has[VR_NOPS][2], char *name, size_t namelen, const 
 
 /* ---- requests -------------------------------------------------------------------------------- */
 
+json_t *vr_proto_number(double x)
+{
+    char s[40];
+    if (isnan(x))
+        snprintf(s, sizeof s, "nan");
+    else if (isinf(x))
+        snprintf(s, sizeof s, "%sinf", x < 0 ? "-" : "");
+    else
+        snprintf(s, sizeof s, "%a", x);
+    return json_string(s);
+}
+
 static json_t *numbers(const double *v, size_t n)
 {
     json_t *a = json_array();
-    char s[40];
-    for (size_t i = 0; a != NULL && i < n; i++) {
-        if (isnan(v[i]))
-            snprintf(s, sizeof s, "nan");
-        else if (isinf(v[i]))
-            snprintf(s, sizeof s, "%sinf", v[i] < 0 ? "-" : "");
-        else
-            snprintf(s, sizeof s, "%a", v[i]);
-        if (json_array_append_new(a, json_string(s)) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
+    for (size_t i = 0; a != NULL && i < n; i++)
+        json_array_append_new(a, vr_proto_number(v[i]));
     return a;
 }
 
 /* The network's inputs are X, Y, W1, b1, W2, b2, ...: the protocol names them X, Yhat, W and b,
    the last two as arrays of the p layers'. */
-static json_t *request_object(const vr_call *k)
+void vr_proto_put_inputs(json_t *o, const vr_call *k)
 {
     json_t *dims = json_object(), *in = json_object();
     if (k->op == VR_OP_NETWORK_GRADIENT) {
@@ -122,17 +123,17 @@ static json_t *request_object(const vr_call *k)
         for (size_t i = 0; i < k->nin; i++)
             json_object_set_new(in, k->inname[i], numbers(k->in[i], k->inlen[i]));
     }
-    return json_pack("{s:i, s:I, s:s, s:o, s:o}", "v", VR_PROTO_VERSION, "id", (json_int_t)0,
-                     "op", vr_abi_name(k->op), "dims", dims, "inputs", in);
+    json_object_set_new(o, "dims", dims);
+    json_object_set_new(o, "inputs", in);
 }
 
 char *vr_proto_request(const vr_call *k, int f32, unsigned long id)
 {
-    json_t *o = request_object(k);
+    json_t *o = json_pack("{s:i, s:I, s:s, s:s}", "v", VR_PROTO_VERSION, "id", (json_int_t)id,
+                          "op", vr_abi_name(k->op), "precision", f32 ? "float32" : "double");
     if (o == NULL)
         return NULL;
-    json_object_set_new(o, "id", json_integer((json_int_t)id));
-    json_object_set_new(o, "precision", json_string(f32 ? "float32" : "double"));
+    vr_proto_put_inputs(o, k);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     char *line = s ? realloc(s, strlen(s) + 2) : NULL;

@@ -4,6 +4,7 @@
 #ifndef DNNPROOF_VERIFY_PROTOCOL_H
 #define DNNPROOF_VERIFY_PROTOCOL_H
 
+#include <jansson.h>
 #include "plugin.h"
 
 enum { VR_PROTO_VERSION = 1 };
@@ -15,6 +16,13 @@ extern const char vr_proto_hello[];
    name (truncated to namelen).  DP_OK, or DP_EDOMAIN with the reason in err. */
 int vr_proto_parse_hello(int has[VR_NOPS][2], char *name, size_t namelen, const char *line,
                          size_t len, char *err, size_t errlen);
+
+/* One number as the protocol writes it: a C99 hex float string, "inf", "-inf" or "nan". */
+json_t *vr_proto_number(double x);
+
+/* Sets o's "dims" and "inputs" to call k's, in the protocol's shapes (the network's W and b as
+   arrays of the p layers'). */
+void vr_proto_put_inputs(json_t *o, const vr_call *k);
 
 /* The request for call k in the precision, numbered id: a malloc'd line ending in '\n', or NULL
    when out of memory. */

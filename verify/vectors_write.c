@@ -8,61 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "protocol.h"
 #include "vectors.h"
 
 /* ---- as JSON ------------------------------------------------------------------------------------ */
-
-static json_t *number(double x)
-{
-    char s[40];
-    if (isnan(x))
-        snprintf(s, sizeof s, "nan");
-    else if (isinf(x))
-        snprintf(s, sizeof s, "%sinf", x < 0 ? "-" : "");
-    else
-        snprintf(s, sizeof s, "%a", x);
-    return json_string(s);
-}
-
-static json_t *numbers(const double *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, number(v[i]));
-    return a;
-}
-
-/* The protocol's dims and inputs (docs/protocol.md): the network's W and b as arrays of the p
-   layers'. */
-static void inputs_json(json_t *o, const vr_call *k)
-{
-    json_t *dims = json_object(), *in = json_object();
-    if (k->op == VR_OP_NETWORK_GRADIENT) {
-        size_t p = k->dims[0];
-        json_t *w = json_array(), *W = json_array(), *b = json_array();
-        json_object_set_new(dims, "p", json_integer((json_int_t)p));
-        json_object_set_new(dims, "n", json_integer((json_int_t)k->dims[1]));
-        for (size_t l = 0; l <= p; l++)
-            json_array_append_new(w, json_integer((json_int_t)k->dims[2 + l]));
-        json_object_set_new(dims, "widths", w);
-        json_object_set_new(in, "X", numbers(k->in[0], k->inlen[0]));
-        json_object_set_new(in, "Yhat", numbers(k->in[1], k->inlen[1]));
-        for (size_t l = 0; l < p; l++) {
-            json_array_append_new(W, numbers(k->in[2 + 2 * l], k->inlen[2 + 2 * l]));
-            json_array_append_new(b, numbers(k->in[3 + 2 * l], k->inlen[3 + 2 * l]));
-        }
-        json_object_set_new(in, "W", W);
-        json_object_set_new(in, "b", b);
-    } else {
-        json_object_set_new(dims, "m", json_integer((json_int_t)k->dims[0]));
-        if (k->ndims > 1)
-            json_object_set_new(dims, "mo", json_integer((json_int_t)k->dims[1]));
-        for (size_t i = 0; i < k->nin; i++)
-            json_object_set_new(in, k->inname[i], numbers(k->in[i], k->inlen[i]));
-    }
-    json_object_set_new(o, "dims", dims);
-    json_object_set_new(o, "inputs", in);
-}
 
 /* The q entries e[] (references stolen) in the shape of the protocol's outputs: a scalar loss,
    arrays, the network's g_W and g_b as arrays of the p layers'. */
@@ -105,15 +54,15 @@ char *vr_vector_line(const char *id, const vr_call *k, int f32, const vr_vector 
     json_object_set_new(o, "id", json_string(id));
     json_object_set_new(o, "op", json_string(vr_abi_name(k->op)));
     json_object_set_new(o, "precision", json_string(f32 ? "float32" : "double"));
-    inputs_json(o, k);
+    vr_proto_put_inputs(o, k);
     for (size_t i = 0; i < v->q; i++)
-        e[i] = number(v->expected[i]);
+        e[i] = vr_proto_number(v->expected[i]);
     json_object_set_new(o, "expected", shaped(k, e));
     for (size_t i = 0; i < v->q; i++)
         e[i] = json_string(v->decimal[i]);
     json_object_set_new(o, "expected_decimal", shaped(k, e));
     for (size_t i = 0; i < v->q; i++)
-        e[i] = number(v->bound[i]);
+        e[i] = vr_proto_number(v->bound[i]);
     json_object_set_new(o, "bound", shaped(k, e));
     for (int f = 0; f < VR_VF_N; f++)
         if (v->flags & 1u << f)
