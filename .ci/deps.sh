@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # deps.sh -- install the Debian packages dnnproof needs that are not installed yet.
 # Used by the README's first command and by .ci/run: this is the one list of packages.
+#   bash .ci/deps.sh          what building and `make check` need
+#   bash .ci/deps.sh python   optional: NumPy, PyTorch and gnuplot, for verify/adapters/, the
+#                             benchmark's gradcheck and explain's plots
 set -euo pipefail
-packages="make gcc libc6-dev libmpfr-dev libgmp-dev check pkg-config libjansson-dev valgrind"
+case "${1:-}" in
+"") packages="make gcc libc6-dev libmpfr-dev libgmp-dev check pkg-config libjansson-dev valgrind" ;;
+python) packages="python3 python3-numpy python3-torch gnuplot-nox" ;;
+*) echo "usage: bash .ci/deps.sh [python]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
