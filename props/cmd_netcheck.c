@@ -14,25 +14,6 @@
 #include "netcheck.h"
 #include "props.h"
 
-static int usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "dnnproof: netcheck: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (try dnnproof --help)\n");
-    return 2;
-}
-
-/* A whole number in [lo, hi]. */
-static int whole(unsigned long long *x, const char *s, unsigned long long lo, unsigned long long hi)
-{
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
-        return 0;
-    errno = 0;
-    *x = strtoull(s, &end, 10);
-    return errno == 0 && *end == '\0' && *x >= lo && *x <= hi;
-}
-
 /* "784,32,10": 2 to VR_NETCHECK_MAXP + 1 widths, each in 1 .. 2^20; *p = count - 1. */
 static int parse_widths(size_t *w, size_t *p, const char *s)
 {
@@ -44,7 +25,7 @@ static int parse_widths(size_t *w, size_t *p, const char *s)
         if (k > VR_NETCHECK_MAXP || len == 0 || len >= sizeof buf)
             return 0;
         memcpy(buf, s, len), buf[len] = '\0';
-        if (!whole(&v, buf, 1, 1u << 20))
+        if (!cli_whole(&v, buf, 1, 1u << 20))
             return 0;
         w[k++] = (size_t)v;
         s += len;
@@ -108,40 +89,44 @@ static int parse(options *o, int argc, char **argv)
         unsigned long long x;
         if (!strcmp(a, "--widths")) {
             if (!parse_widths(o->w, &o->p, v))
-                return usage("--widths wants 2 to 64 widths in 1..2^20, comma-separated: '%s'",
-                             v ? v : "");
+                return cli_usage("netcheck",
+                                 "--widths wants 2 to 64 widths in 1..2^20, comma-separated: '%s'",
+                                 v ? v : "");
             have_widths = 1;
         } else if (!strcmp(a, "--samples")) {
-            if (!whole(&x, v, 1, 1u << 20))
-                return usage("--samples wants a number in 1..2^20: '%s'", v ? v : "");
+            if (!cli_whole(&x, v, 1, 1u << 20))
+                return cli_usage("netcheck",
+                                 "--samples wants a number in 1..2^20: '%s'", v ? v : "");
             o->n = (size_t)x;
         } else if (!strcmp(a, "--seed")) {
-            if (!whole(&o->seed, v, 0, ~0ull))
-                return usage("--seed wants a whole number: '%s'", v ? v : "");
+            if (!cli_whole(&o->seed, v, 0, ~0ull))
+                return cli_usage("netcheck", "--seed wants a whole number: '%s'", v ? v : "");
         } else if (!strcmp(a, "--prec")) {
-            if (!whole(&o->prec, v, 53, VR_NETCHECK_MAXPREC))
-                return usage("--prec wants bits in 53..65536: '%s'", v ? v : "");
+            if (!cli_whole(&o->prec, v, 53, VR_NETCHECK_MAXPREC))
+                return cli_usage("netcheck", "--prec wants bits in 53..65536: '%s'", v ? v : "");
         } else if (!strcmp(a, "-j")) {
-            if (!whole(&o->jobs, v, 1, 64))
-                return usage("-j wants a number of threads in 1..64: '%s'", v ? v : "");
+            if (!cli_whole(&o->jobs, v, 1, 64))
+                return cli_usage("netcheck",
+                                 "-j wants a number of threads in 1..64: '%s'", v ? v : "");
         } else if (!strcmp(a, "--directions")) {
-            if (!whole(&x, v, 1, 1u << 20))
-                return usage("--directions wants a number in 1..2^20: '%s'", v ? v : "");
+            if (!cli_whole(&x, v, 1, 1u << 20))
+                return cli_usage("netcheck",
+                                 "--directions wants a number in 1..2^20: '%s'", v ? v : "");
             o->dirs = (size_t)x;
         } else if (!strcmp(a, "--format")) {
             if (v == NULL || (strcmp(v, "text") && strcmp(v, "json")))
-                return usage("--format wants text or json: '%s'", v ? v : "");
+                return cli_usage("netcheck", "--format wants text or json: '%s'", v ? v : "");
             o->json = !strcmp(v, "json");
         } else if (!strcmp(a, "--save-data")) {
             if (v == NULL || *v == '\0')
-                return usage("--save-data wants a file name%s", "");
+                return cli_usage("netcheck", "--save-data wants a file name%s", "");
             o->save = v;
         } else {
-            return usage("unknown argument '%s'", a);
+            return cli_usage("netcheck", "unknown argument '%s'", a);
         }
         i++;
     }
-    return have_widths ? 0 : usage("--widths is required%s", "");
+    return have_widths ? 0 : cli_usage("netcheck", "--widths is required%s", "");
 }
 
 static void widths_text(char *buf, size_t len, const options *o)

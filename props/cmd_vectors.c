@@ -11,25 +11,6 @@
 #include "props.h"
 #include "vectors.h"
 
-static int usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "dnnproof: vectors: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (try dnnproof --help)\n");
-    return 2;
-}
-
-/* A whole number in [lo, hi]. */
-static int whole(unsigned long long *x, const char *s, unsigned long long lo, unsigned long long hi)
-{
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
-        return 0;
-    errno = 0;
-    *x = strtoull(s, &end, 10);
-    return errno == 0 && *end == '\0' && *x >= lo && *x <= hi;
-}
-
 static int write_vectors(const char *dir, unsigned long long seed, size_t cases)
 {
     struct stat sb;
@@ -80,29 +61,32 @@ int cmd_vectors(int argc, char **argv)
                 first = i;
         } else if (!strcmp(a, "--out")) {
             if (v == NULL)
-                return usage("%s needs a directory", a);
+                return cli_usage("vectors", "%s needs a directory", a);
             out = v, i++;
         } else if (!strcmp(a, "--cases")) {
-            if (!whole(&cases, v, 1, 100000))
-                return usage("--cases needs a whole number from 1 to 100000, not '%s'",
-                             v ? v : "");
+            if (!cli_whole(&cases, v, 1, 100000))
+                return cli_usage("vectors",
+                                 "--cases needs a whole number from 1 to 100000, not '%s'",
+                                 v ? v : "");
             i++;
         } else if (!strcmp(a, "--seed")) {
             /* JSON readers that hold numbers in doubles read up to 2^53 exactly */
-            if (!whole(&seed, v, 0, 1ull << 53))
-                return usage("--seed needs a whole number from 0 to 2^53, not '%s'", v ? v : "");
+            if (!cli_whole(&seed, v, 0, 1ull << 53))
+                return cli_usage("vectors",
+                                 "--seed needs a whole number from 0 to 2^53, not '%s'",
+                                 v ? v : "");
             i++;
         } else if (!strcmp(a, "--check")) {
             check = 1;
         } else {
-            return usage("unknown option '%s'", a);
+            return cli_usage("vectors", "unknown option '%s'", a);
         }
     }
     if (check && (out != NULL || first == 0))
-        return usage("%s takes one or more files, and no --out", "--check");
+        return cli_usage("vectors", "%s takes one or more files, and no --out", "--check");
     if (check)
         return check_vectors(argv + first, argc - first);
     if (out == NULL)
-        return usage("%s needs --out DIR or --check FILE...", "vectors");
+        return cli_usage("vectors", "%s needs --out DIR or --check FILE...", "vectors");
     return write_vectors(out, seed, (size_t)cases);
 }

@@ -57,24 +57,6 @@ static const char usage_text[] =
     "  --timeout T  seconds one call of an implementation may take (default 5)\n"
     "  --op NAME    check only this op (repeatable; default: every op provided)\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "dnnproof: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (try dnnproof --help)\n");
-    return 2;
-}
-
-static int parse_u64(unsigned long long *out, const char *s, unsigned long long max)
-{
-    char *end;
-    errno = 0;
-    if (s == NULL || *s == '\0' || *s == '-')
-        return 0;
-    *out = strtoull(s, &end, 0);
-    return errno == 0 && *end == '\0' && *out <= max;
-}
-
 static int cmd_list(void)
 {
     for (size_t i = 0; i < vr_nprops; i++)
@@ -162,26 +144,28 @@ static int cmd_verify(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x;
         if (!strcmp(a, "--cases")) {
-            if (!parse_u64(&x, v, 1000000) || x == 0)
-                rc = usage_error("--cases needs a whole number from 1 to 1000000, not '%s'",
+            if (!cli_whole(&x, v, 0, 1000000) || x == 0)
+                rc = cli_usage(NULL, "--cases needs a whole number from 1 to 1000000, not '%s'",
                                  v ? v : "");
             opt.cases = (size_t)x, i++;
         } else if (!strcmp(a, "--seed")) {
-            if (!parse_u64(&x, v, UINT64_MAX))
-                rc = usage_error("--seed needs a non-negative whole number, not '%s'", v ? v : "");
+            if (!cli_whole(&x, v, 0, UINT64_MAX))
+                rc = cli_usage(NULL,
+                               "--seed needs a non-negative whole number, not '%s'", v ? v : "");
             opt.seed = x, i++;
         } else if (!strcmp(a, "--prec")) {
-            if (!parse_u64(&x, v, 65536) || x < 64)
-                rc = usage_error("--prec needs a number of bits from 64 to 65536, not '%s'",
+            if (!cli_whole(&x, v, 0, 65536) || x < 64)
+                rc = cli_usage(NULL, "--prec needs a number of bits from 64 to 65536, not '%s'",
                                  v ? v : "");
             opt.prec = (mpfr_prec_t)x, i++;
         } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
-            if (!parse_u64(&x, v, 64) || x == 0)
-                rc = usage_error("-j needs a number of threads from 1 to 64, not '%s'", v ? v : "");
+            if (!cli_whole(&x, v, 0, 64) || x == 0)
+                rc = cli_usage(NULL,
+                               "-j needs a number of threads from 1 to 64, not '%s'", v ? v : "");
             jobs = (size_t)x, i++;
         } else if (!strcmp(a, "--report")) {
             if (v == NULL)
-                rc = usage_error("%s needs a directory", a);
+                rc = cli_usage(NULL, "%s needs a directory", a);
             html = v, i++;
         } else if (!strcmp(a, "--coverage")) {
             opt.coverage = 1;
@@ -189,7 +173,7 @@ static int cmd_verify(int argc, char **argv)
             opt.ladder = 1;
         } else if (!strcmp(a, "--replay")) {
             if (v == NULL)
-                rc = usage_error("%s needs a token", a);
+                rc = cli_usage(NULL, "%s needs a token", a);
             replay = v, i++;
         } else if (!strcmp(a, "--format")) {
             if (v && !strcmp(v, "text"))
@@ -201,18 +185,18 @@ static int cmd_verify(int argc, char **argv)
             else if (v && !strcmp(v, "junit"))
                 report = vr_report_junit;
             else
-                rc = usage_error("--format is text, json, tap or junit, not '%s'", v ? v : "");
+                rc = cli_usage(NULL, "--format is text, json, tap or junit, not '%s'", v ? v : "");
             i++;
         } else if (a[0] == '-') {
-            rc = usage_error("unknown option '%s'", a);
+            rc = cli_usage(NULL, "unknown option '%s'", a);
         } else if (vr_prop_find(a) == NULL) {
-            rc = usage_error("no proposition '%s' (dnnproof list shows them)", a);
+            rc = cli_usage(NULL, "no proposition '%s' (dnnproof list shows them)", a);
         } else {
             sel[nsel++] = vr_prop_find(a);
         }
     }
     if (rc == 0 && replay && nsel)
-        rc = usage_error("%s: --replay takes no proposition ids", "verify");
+        rc = cli_usage(NULL, "%s: --replay takes no proposition ids", "verify");
     if (rc == 0 && html != NULL && plot_dir(html) != 0)
         rc = 2;
     if (rc != 0) {
@@ -262,33 +246,34 @@ static int cmd_explain(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x;
         if (!strcmp(a, "--seed")) {
-            if (!parse_u64(&x, v, UINT64_MAX))
-                return usage_error("--seed needs a non-negative whole number, not '%s'", v ? v : "");
+            if (!cli_whole(&x, v, 0, UINT64_MAX))
+                return cli_usage(NULL,
+                                 "--seed needs a non-negative whole number, not '%s'", v ? v : "");
             opt.seed = x, i++;
         } else if (!strcmp(a, "--prec")) {
-            if (!parse_u64(&x, v, 4096) || x < 64)
-                return usage_error("--prec needs a number of bits from 64 to 4096, not '%s'",
+            if (!cli_whole(&x, v, 0, 4096) || x < 64)
+                return cli_usage(NULL, "--prec needs a number of bits from 64 to 4096, not '%s'",
                                    v ? v : "");
             opt.prec = (mpfr_prec_t)x, i++;
         } else if (!strcmp(a, "--plot")) {
             if (v == NULL)
-                return usage_error("%s needs a directory", a);
+                return cli_usage(NULL, "%s needs a directory", a);
             plot = v, i++;
         } else if (!strcmp(a, "--dims")) {
             if (v == NULL || strchr(v, '=') == NULL || strlen(v) > 200)
-                return usage_error("--dims takes name=value[,name=value...], e.g. m=3 or "
+                return cli_usage(NULL, "--dims takes name=value[,name=value...], e.g. m=3 or "
                                    "p=2,m1=3,m2=4,m3=3; not '%s'", v ? v : "");
             dims = v, i++;
         } else if (a[0] == '-') {
-            return usage_error("unknown option '%s'", a);
+            return cli_usage(NULL, "unknown option '%s'", a);
         } else if (prop != NULL) {
-            return usage_error("explain takes one proposition, not also '%s'", a);
+            return cli_usage(NULL, "explain takes one proposition, not also '%s'", a);
         } else if ((prop = vr_prop_find(a)) == NULL) {
-            return usage_error("no proposition '%s' (dnnproof list shows them)", a);
+            return cli_usage(NULL, "no proposition '%s' (dnnproof list shows them)", a);
         }
     }
     if (prop == NULL)
-        return usage_error("%s needs a proposition id (dnnproof list shows them)", "explain");
+        return cli_usage(NULL, "%s needs a proposition id (dnnproof list shows them)", "explain");
     if (plot != NULL && plot_dir(plot) != 0)
         return 2;
     int color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
@@ -324,37 +309,38 @@ static int cmd_check(int argc, char **argv)
         } else if (!strcmp(a, "--exec") && v != NULL) {
             command = v, i++;
         } else if (!strcmp(a, "--cases")) {
-            if (!parse_u64(&x, v, 1000000) || x == 0)
-                return usage_error("--cases needs a whole number from 1 to 1000000, not '%s'",
+            if (!cli_whole(&x, v, 0, 1000000) || x == 0)
+                return cli_usage(NULL, "--cases needs a whole number from 1 to 1000000, not '%s'",
                                    v ? v : "");
             opt.cases = (size_t)x, i++;
         } else if (!strcmp(a, "--seed")) {
-            if (!parse_u64(&x, v, UINT64_MAX))
-                return usage_error("--seed needs a non-negative whole number, not '%s'", v ? v : "");
+            if (!cli_whole(&x, v, 0, UINT64_MAX))
+                return cli_usage(NULL,
+                                 "--seed needs a non-negative whole number, not '%s'", v ? v : "");
             opt.seed = x, i++;
         } else if (!strcmp(a, "--timeout")) {
             opt.timeout = v ? strtod(v, &end) : 0;
             if (v == NULL || *end != '\0' || !(opt.timeout > 0 && opt.timeout <= 3600))
-                return usage_error("--timeout needs a number of seconds in ]0, 3600], not '%s'",
+                return cli_usage(NULL, "--timeout needs a number of seconds in ]0, 3600], not '%s'",
                                    v ? v : "");
             i++;
         } else if (!strcmp(a, "--format")) {
             if (v == NULL || (strcmp(v, "text") && strcmp(v, "json")))
-                return usage_error("--format is text or json, not '%s'", v ? v : "");
+                return cli_usage(NULL, "--format is text or json, not '%s'", v ? v : "");
             json = !strcmp(v, "json"), i++;
         } else if (!strcmp(a, "--replay") && v != NULL) {
             opt.replay = v, i++;
         } else if (!strcmp(a, "--op") && v != NULL) {
             if (vr_abi_op(v) < 0)
-                return usage_error("--op needs an op of docs/plugin.md (relu, softmax, ...), "
+                return cli_usage(NULL, "--op needs an op of docs/plugin.md (relu, softmax, ...), "
                                    "not '%s'", v);
             opt.ops |= 1u << vr_abi_op(v), i++;
         } else {
-            return usage_error("check: unknown or incomplete option '%s'", a);
+            return cli_usage(NULL, "check: unknown or incomplete option '%s'", a);
         }
     }
     if ((path == NULL) == (command == NULL))
-        return usage_error("%s needs one of --plugin PATH (a shared object) and --exec COMMAND",
+        return cli_usage(NULL, "%s needs one of --plugin PATH (a shared object) and --exec COMMAND",
                            "check");
     char err[512];
     vr_plugin *pl;
@@ -436,5 +422,5 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "demo") && argc == 2)
         return demo();
-    return usage_error("unknown command or arguments: '%s'", cmd);
+    return cli_usage(NULL, "unknown command or arguments: '%s'", cmd);
 }

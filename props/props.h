@@ -14,6 +14,11 @@ mpfr_ptr pr_mp(dp_mpws *ws, const double *v, size_t n);
 /* A dimension of c that must be in 1 .. max (0 if absent or out of range). */
 size_t pr_dim(const vr_case *c, const char *name, size_t max);
 
+/* cli.c: one usage error on stderr ("dnnproof: CMD: ..." with fmt's %s filled by arg), exit
+   status 2; and a whole number (decimal, or 0x hex) in [lo, hi]. */
+int cli_usage(const char *cmd, const char *fmt, const char *arg);
+int cli_whole(unsigned long long *x, const char *s, unsigned long long lo, unsigned long long hi);
+
 /* `dnnproof vectors` (cmd_vectors.c): argv[1] is "vectors". */
 int cmd_vectors(int argc, char **argv);
 
