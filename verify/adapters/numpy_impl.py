@@ -14,10 +14,11 @@ Run with Debian's python3-numpy (the pyenv python3 first on PATH has no numpy):
 
 One JSON object per line on stdin, one answer per line on stdout; diagnostics go to stderr.
 """
-import json
 import sys
 
 import numpy as np
+
+from dnnp_protocol import serve
 
 np.seterr(all='ignore')     # overflow gives inf / nan, as C would, not a warning or an exception
 
@@ -160,40 +161,9 @@ OPS = ['relu', 'relu_jacobian', 'softmax', 'softmax_jacobian', 'cce', 'cce_gradi
        'softmax_cce_gradient', 'dense', 'dense_relu_backward', 'network_gradient']
 
 
-def answer(line):
-    rid = None
-    try:
-        req = json.loads(line, parse_int=float)   # "-0" is negative zero; dims go through int()
-        if not isinstance(req, dict):
-            raise ValueError('not a JSON object')
-        rid = req.get('id')
-        rid = int(rid) if isinstance(rid, float) and rid == int(rid) else rid
-        if isinstance(req.get('v'), bool) or req.get('v') != 1:
-            raise ValueError('unsupported protocol version %r' % req.get('v'))
-        op = req.get('op')
-        if op == 'hello':
-            res = {'v': 1, 'name': 'numpy ' + np.__version__,
-                   'ops': {o: list(DTYPES) for o in OPS}}
-        else:
-            if op not in OPS:
-                raise ValueError('unknown op %r' % op)
-            if req.get('precision') not in DTYPES:
-                raise ValueError('unknown precision %r' % req.get('precision'))
-            res = {'v': 1, 'outputs': call(op, req['dims'], req['inputs'],
-                                            DTYPES[req['precision']])}
-    except Exception as e:                 # one bad request is answered, never fatal
-        res = {'v': 1, 'error': '%s: %s' % (type(e).__name__, e)}
-    if rid is not None:
-        res['id'] = rid
-    return json.dumps(res, separators=(',', ':'))
-
-
 def main():
-    for line in sys.stdin:
-        if line.strip():
-            sys.stdout.write(answer(line) + '\n')
-            sys.stdout.flush()
-    return 0
+    return serve('numpy ' + np.__version__, OPS, DTYPES,
+                 lambda op, dims, inputs, prec: call(op, dims, inputs, DTYPES[prec]))
 
 
 if __name__ == '__main__':

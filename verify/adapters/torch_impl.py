@@ -20,12 +20,13 @@ Run with Debian's python3-torch (the pyenv python3 first on PATH has no torch):
 
 One JSON object per line on stdin, one answer per line on stdout; diagnostics go to stderr.
 """
-import json
 import sys
 
 import torch
 import torch.nn.functional as F
 from torch.autograd.functional import jacobian
+
+from dnnp_protocol import serve
 
 torch.set_num_threads(1)
 
@@ -135,41 +136,14 @@ def enc(t, dt):
     return [float(x).hex() for x in t.detach().reshape(-1).tolist()]   # exact for float32
 
 
-def answer(line):
-    rid = None
-    try:
-        req = json.loads(line, parse_int=float)   # "-0" is negative zero; dims go through int()
-        if not isinstance(req, dict):
-            raise ValueError('not a JSON object')
-        rid = req.get('id')
-        rid = int(rid) if isinstance(rid, float) and rid == int(rid) else rid
-        if isinstance(req.get('v'), bool) or req.get('v') != 1:
-            raise ValueError('unsupported protocol version %r' % req.get('v'))
-        op = req.get('op')
-        if op == 'hello':
-            res = {'v': 1, 'name': 'torch ' + torch.__version__,
-                   'ops': {o: list(DTYPES) for o in OPS}}
-        else:
-            if op not in OPS:
-                raise ValueError('unknown op %r' % op)
-            dt = DTYPES.get(req.get('precision'))
-            if dt is None:
-                raise ValueError('unknown precision %r' % req.get('precision'))
-            outs = OPS[op](read_inputs(op, req['dims'], req['inputs'], dt))
-            res = {'v': 1, 'outputs': {k: enc(v, dt) for k, v in outs.items()}}
-    except Exception as e:                 # one bad request is answered, never fatal
-        res = {'v': 1, 'error': '%s: %s' % (type(e).__name__, e)}
-    if rid is not None:
-        res['id'] = rid
-    return json.dumps(res, separators=(',', ':'))
+def compute(op, dims, inputs, prec):
+    dt = DTYPES[prec]
+    outs = OPS[op](read_inputs(op, dims, inputs, dt))
+    return {k: enc(v, dt) for k, v in outs.items()}
 
 
 def main():
-    for line in sys.stdin:
-        if line.strip():
-            sys.stdout.write(answer(line) + '\n')
-            sys.stdout.flush()
-    return 0
+    return serve('torch ' + torch.__version__, OPS, DTYPES, compute)
 
 
 if __name__ == '__main__':
