@@ -76,7 +76,7 @@ static int save_data(const char *path, const dp_net *net, const double *X, const
 typedef struct {
     size_t w[VR_NETCHECK_MAXP + 2], p, n, dirs;
     unsigned long long seed, prec, jobs;
-    int json;
+    int json, library; /* library: directions check dp_global_loss_gradient_mp, not the theorem */
     const char *save;
 } options;
 
@@ -117,6 +117,9 @@ static int parse(options *o, int argc, char **argv)
             if (v == NULL || (strcmp(v, "text") && strcmp(v, "json")))
                 return cli_usage("netcheck", "--format wants text or json: '%s'", v ? v : "");
             o->json = !strcmp(v, "json");
+        } else if (!strcmp(a, "--library-gradient")) {
+            o->library = 1;
+            continue; /* no value */
         } else if (!strcmp(a, "--save-data")) {
             if (v == NULL || *v == '\0')
                 return cli_usage("netcheck", "--save-data wants a file name%s", "");
@@ -210,7 +213,7 @@ int cmd_netcheck(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (o.dirs > 0)
         st = vr_netcheck_directions(&r, &net, X, Y, o.n, (mpfr_prec_t)o.prec, o.dirs, o.seed,
-                                    NULL);
+                                    o.library ? dp_global_loss_gradient_mp : NULL);
     else
         st = vr_netcheck_entrywise(&r, &net, X, Y, o.n, (mpfr_prec_t)o.prec, (int)o.jobs, NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -23,7 +23,8 @@ static const char usage_text[] =
     "       dnnproof vectors --out DIR [--cases N] [--seed S]\n"
     "       dnnproof vectors --check FILE...\n"
     "       dnnproof netcheck --widths W0,W1,...,Wp [--samples N] [--seed S] [--prec BITS] [-j N]\n"
-    "                         [--directions K] [--format text|json] [--save-data FILE]\n"
+    "                         [--directions K [--library-gradient]] [--format text|json]\n"
+    "                         [--save-data FILE]\n"
     "       dnnproof demo\n"
     "\n"
     "  list     the propositions of the document, one per line\n"
@@ -43,7 +44,9 @@ static const char usage_text[] =
     "           value differs, 2 on a usage error or a malformed file\n"
     "  netcheck the layer-recursive theorem (section 5) checked on one generated network of\n"
     "           real size, every W and b entry against finite differences (or K random\n"
-    "           directions with drill-down) at BITS (default 256) (docs/netcheck.md)\n"
+    "           directions with drill-down) at BITS (default 256) (docs/netcheck.md); the\n"
+    "           directions check the theorem's formula, or with --library-gradient the\n"
+    "           library's dp_global_loss_gradient_mp (as the entrywise check always does)\n"
     "  demo     a small network's loss and gradients in double and in MPFR\n"
     "\n"
     "  --cases N    instances per proposition (default 100), sizes growing from 1\n"
@@ -399,6 +402,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
+        return 0;
+    }
+    if (argc == 3 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+        fputs(usage_text, stdout); /* dnnproof CMD --help */
         return 0;
     }
     if (!strcmp(cmd, "list") && argc == 2)
