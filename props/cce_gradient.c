@@ -26,10 +26,7 @@ static int generate(vr_case *c, vr_src *src, size_t size)
     return DP_OK;
 }
 
-typedef struct {
-    size_t m;
-    const double *yhat, *y;
-} inst;
+typedef pr_cce_inst inst;
 
 /* An instance on the statement's domain: y ∈ ]0,1[^m (ŷ may be any finite label: the formula
    holds term by term). */
@@ -46,19 +43,7 @@ static int read_inst(inst *I, const vr_case *c)
     return 1;
 }
 
-/* The function, ξ^ŷ(y), and the statement's gradient −ŷ_j / y_j (1 x m): data is an inst. */
-static int xi(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr y, const void *data,
-              const signed char *mask, dp_mpws *ws)
-{
-    const inst *I = data;
-    (void)pre, (void)mask;
-    dp_mpmark mk = dp_mpws_mark(ws);
-    mpfr_ptr yhat = pr_mp(ws, I->yhat, I->m);
-    int st = yhat ? vr_lib->cce_mp(out, yhat, y, I->m, ws) : DP_ENOMEM;
-    dp_mpws_release(ws, mk);
-    return st;
-}
-
+/* The statement's gradient −ŷ_j / y_j (1 x m) of ξ^ŷ (pr_cce_xi): data is an inst. */
 static int grad(mpfr_ptr g, mpfr_srcptr y, const void *data, dp_mpws *ws)
 {
     const inst *I = data;
@@ -134,7 +119,7 @@ static int check(vr_result *r, const vr_case *c, vr_ctx *ctx)
     if (!read_inst(&I, c))
         return DP_EDOMAIN;
     /* log y_j has its singularity at 0: steps relative to y_j (VR_SCALE_REL) */
-    vr_map map = {"dξ/dy", xi, grad, I.m, 1, 0, &I, VR_SCALE_REL, NULL};
+    vr_map map = {"dξ/dy", pr_cce_xi, grad, I.m, 1, 0, &I, VR_SCALE_REL, NULL};
     vr_result part;
     int st = vr_check_derivative(r, &map, I.y, ctx);
     if (st == DP_OK && (st = vr_check_double(&part, &loss_op, c, ctx)) == DP_OK)

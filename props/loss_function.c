@@ -65,10 +65,7 @@ static int generate(vr_case *c, vr_src *src, size_t size)
     return DP_OK;
 }
 
-typedef struct {
-    size_t m;
-    const double *yhat, *y;
-} inst;
+typedef pr_cce_inst inst;
 
 /* Reads an instance on the statement's domain: ŷ ∈ {0,1}^m, y ∈ ]0,1[^m. */
 static int read_inst(inst *I, const vr_case *c)
@@ -82,19 +79,6 @@ static int read_inst(inst *I, const vr_case *c)
         if ((I->yhat[j] != 0 && I->yhat[j] != 1) || !(I->y[j] > 0 && I->y[j] < 1))
             return 0;
     return 1;
-}
-
-/* The function: y ↦ ξ^ŷ(y), the library's (1 output); data is an inst. */
-static int xi(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr y, const void *data,
-              const signed char *mask, dp_mpws *ws)
-{
-    const inst *I = data;
-    (void)pre, (void)mask;
-    dp_mpmark mk = dp_mpws_mark(ws);
-    mpfr_ptr yhat = pr_mp(ws, I->yhat, I->m);
-    int st = yhat ? vr_lib->cce_mp(out, yhat, y, I->m, ws) : DP_ENOMEM;
-    dp_mpws_release(ws, mk);
-    return st;
 }
 
 static void entry(char *buf, size_t len, size_t i, size_t j, const void *data)
@@ -124,7 +108,7 @@ static int check_with(vr_result *r, const vr_case *c, vr_ctx *ctx, int as_writte
         sum += I.yhat[j];
     }
     /* log y_j has its singularity at 0: steps relative to y_j (VR_SCALE_REL) */
-    vr_map map = {as_written ? "dξ/dε" : "ε·dξ/dy", xi, NULL, I.m, 1, 0, &I, VR_SCALE_REL,
+    vr_map map = {as_written ? "dξ/dε" : "ε·dξ/dy", pr_cce_xi, NULL, I.m, 1, 0, &I, VR_SCALE_REL,
                   as_written ? entry_as_written : entry};
     int st = vr_check_sign(r, &map, I.y, w, ctx);
     r->classes |= vr_classes_of(I.y, I.m, 0) | (sum != 1 ? VR_CLASS_MULTI_HOT : 0);

@@ -1,5 +1,6 @@
 /* props.c -- helpers shared by the proposition files */
 #include <string.h>
+#include "lib.h"
 #include "props.h"
 
 const double *pr_arr(const vr_case *c, const char *name, size_t len)
@@ -20,4 +21,16 @@ size_t pr_dim(const vr_case *c, const char *name, size_t max)
 {
     size_t d = vr_case_getdim(c, name);
     return d >= 1 && d <= max ? d : 0;
+}
+
+int pr_cce_xi(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr y, const void *data,
+              const signed char *mask, dp_mpws *ws)
+{
+    const pr_cce_inst *I = data;
+    (void)pre, (void)mask;
+    dp_mpmark mk = dp_mpws_mark(ws);
+    mpfr_ptr yhat = pr_mp(ws, I->yhat, I->m);
+    int st = yhat ? vr_lib->cce_mp(out, yhat, y, I->m, ws) : DP_ENOMEM;
+    dp_mpws_release(ws, mk);
+    return st;
 }

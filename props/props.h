@@ -25,6 +25,15 @@ int cmd_vectors(int argc, char **argv);
 /* `dnnproof netcheck` (cmd_netcheck.c): argv[1] is "netcheck". */
 int cmd_netcheck(int argc, char **argv);
 
+/* A cross-entropy instance (§3): labels ŷ and probabilities y of length m; and the function
+   y ↦ ξ^ŷ(y), the library's, as a vr_map's f (data is a pr_cce_inst; one output). */
+typedef struct {
+    size_t m;
+    const double *yhat, *y;
+} pr_cce_inst;
+int pr_cce_xi(mpfr_ptr out, mpfr_ptr pre, mpfr_srcptr y, const void *data,
+              const signed char *mask, dp_mpws *ws);
+
 /* The largest dimension an instance may have (replay tokens are checked against it). */
 enum { PR_MAXDIM = 4096 };
 
